@@ -1,0 +1,126 @@
+"""Safe, atomic HDF5 files for fitted models and training checkpoints.
+
+A file holds numeric arrays as HDF5 datasets and all other state as one JSON
+string, nothing else. h5py never unpickles, and ``json`` cannot run code, so
+reading an untrusted file cannot execute anything. (MNE's ``h5io`` is not used:
+its reader imports classes named in the file and calls ``eval`` on some
+entries, which is as unsafe as pickle for a file from elsewhere.)
+"""
+
+import json
+import os
+import tempfile
+from pathlib import Path
+
+import h5py
+import numpy as np
+
+FORMAT = "mne-oivae"
+FORMAT_VERSION = 1
+_HDF5_MAGIC = b"\x89HDF\r\n\x1a\n"
+_ALLOWED_KINDS = "fiub"
+
+
+class FormatError(ValueError):
+    """A file that is not a valid mne-oivae file."""
+
+
+def check_fname(fname, overwrite):
+    """Return *fname* as a Path ending in .h5, refusing to clobber unless *overwrite*."""
+    if not isinstance(fname, (str, os.PathLike)):
+        raise TypeError(f"fname must be a path-like, got {type(fname).__name__}")
+    fname = Path(fname).expanduser()
+    if fname.suffix not in (".h5", ".hdf5"):
+        raise ValueError(f"fname must end with .h5 or .hdf5, got {fname.name!r}")
+    if fname.is_dir():
+        raise IsADirectoryError(f"{fname} is a directory, not a file name")
+    if fname.exists() and not overwrite:
+        raise FileExistsError(f"Destination file exists: {fname}. Please use option "
+                              '"overwrite=True" to force overwriting.')
+    if not fname.parent.is_dir():
+        raise FileNotFoundError(f"the folder {fname.parent} does not exist")
+    return fname
+
+
+def write_state(fname, kind, meta, arrays, *, overwrite=False):
+    """Write *meta* (JSON-able) and *arrays* (name -> ndarray) atomically.
+
+    The file is written under a temporary name in the destination folder and
+    moved into place with :func:`os.replace`, so an interrupted write never
+    leaves a half-written file where a good one was.
+    """
+    fname = check_fname(fname, overwrite)
+    fd, tmp = tempfile.mkstemp(prefix=f".{fname.name}.", suffix=".tmp", dir=fname.parent)
+    os.close(fd)
+    try:
+        with h5py.File(tmp, "w") as fid:
+            fid.attrs["format"] = FORMAT
+            fid.attrs["format_version"] = FORMAT_VERSION
+            fid.attrs["kind"] = kind
+            fid.attrs["meta"] = json.dumps(meta)
+            group = fid.create_group("arrays")
+            for name, value in arrays.items():
+                value = np.asarray(value)
+                if value.dtype.kind not in _ALLOWED_KINDS:
+                    raise TypeError(f"array {name!r} has unsupported dtype {value.dtype}")
+                group.create_dataset(name, data=value)
+        with open(tmp, "rb+") as fh:
+            os.fsync(fh.fileno())
+        os.replace(tmp, fname)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return fname
+
+
+def read_state(fname, kind):
+    """Read a file written by :func:`write_state`, checking format, kind and version."""
+    fname = Path(fname).expanduser()
+    if not fname.is_file():
+        raise FileNotFoundError(f"no such file: {fname}")
+    with open(fname, "rb") as fh:
+        head = fh.read(8)
+    if head != _HDF5_MAGIC:
+        what = _guess_format(head)
+        raise FormatError(f"{fname} is not an mne-oivae model file (an HDF5 file){what}. "
+                          "mne-oivae never loads pickled objects; re-save the model with "
+                          "OIVAE.save")
+    try:
+        fid = h5py.File(fname, "r")
+    except OSError as exc:
+        raise FormatError(f"{fname} is not a readable HDF5 file: {exc}") from None
+    with fid:
+        if fid.attrs.get("format") != FORMAT:
+            raise FormatError(f"{fname} is an HDF5 file but not an mne-oivae file "
+                              f"(format attribute {fid.attrs.get('format')!r})")
+        version = int(fid.attrs.get("format_version", -1))
+        if version > FORMAT_VERSION or version < 1:
+            raise FormatError(f"{fname} has file format version {version}; this version "
+                              f"of mne-oivae reads versions 1 to {FORMAT_VERSION}. "
+                              "Upgrade mne-oivae to read it")
+        if fid.attrs.get("kind") != kind:
+            raise FormatError(f"{fname} holds a {fid.attrs.get('kind')!r}, expected a "
+                              f"{kind!r}")
+        try:
+            meta = json.loads(fid.attrs["meta"])
+        except (KeyError, ValueError) as exc:
+            raise FormatError(f"{fname} has no valid metadata: {exc}") from None
+        arrays = {}
+        for name, node in fid.get("arrays", {}).items():
+            if not isinstance(node, h5py.Dataset) or node.dtype.kind not in _ALLOWED_KINDS:
+                raise FormatError(f"{fname}: entry {name!r} is not a numeric array "
+                                  f"(dtype {getattr(node, 'dtype', type(node))}); "
+                                  "refusing to load it")
+            arrays[name] = node[()]
+        extra = set(fid.keys()) - {"arrays"}
+        if extra:
+            raise FormatError(f"{fname} holds unexpected entries {sorted(extra)}")
+    return meta, arrays
+
+
+def _guess_format(head):
+    if head[:1] == b"\x80":
+        return " but a Python pickle"
+    if head[:2] == b"PK":
+        return " but a zip archive (e.g. torch.save output, which contains pickles)"
+    return ""

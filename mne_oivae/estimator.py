@@ -1,0 +1,646 @@
+"""OIVAE: the scikit-learn style estimator around the torch model."""
+
+import math
+import numbers
+
+import numpy as np
+import torch
+
+from ._io import read_state, write_state
+from ._logging import logger, use_log_level
+from ._model import ACTIVATIONS, GroupLayout, OIVAEModule
+from ._train import DivergenceError, Trainer, TrainConfig
+from ._validation import (check_data, check_float, check_int, check_option,
+                          validate_type)
+from .groups import GroupSpec, as_group_spec
+
+__all__ = ["OIVAE", "read_oivae", "NotFittedError", "DivergenceError"]
+
+
+class NotFittedError(ValueError, AttributeError):
+    """The estimator is used before :meth:`OIVAE.fit` (as in scikit-learn)."""
+
+
+_PARAMS = ("n_components", "lam", "group_latent_dim", "generator_hidden", "encoder_hidden",
+           "activation", "prior_scale", "n_iter", "batch_size", "lr", "mc_samples",
+           "warmup", "lam_warmup", "n_init", "random_state", "device", "verbose")
+
+
+class OIVAE:
+    r"""Output-interpretable VAE (oi-VAE) for grouped data.
+
+    A VAE whose generator is split per group of features (Ainsworth et al.,
+    2018): :math:`z \sim N(0, I_K)` and, for every group g,
+    :math:`x^{(g)} \sim N(f_g(W^{(g)} z), D_g)` with a group-lasso prior on the
+    columns :math:`W^{(g)}_{:, j}`. After fitting, ``group_weights_[g, j]`` =
+    :math:`\|W^{(g)}_{:, j}\|_2` tells which groups component j drives; columns
+    pruned by the proximal step are exact zeros.
+
+    Parameters
+    ----------
+    n_components : int
+        Latent dimension K.
+    lam : float
+        Group-lasso strength per observation, >= 0. Training maximises, in
+        per-observation units, ``mean_n(E_q log p(x_n|z) - KL_n) + log p(theta)/N
+        - lam * sum_{g,j} ||W(g)[:, j]||``: the whole-data collapsed ELBO divided
+        by N with a group-lasso rate of ``N * lam``. ``lam=1`` is the paper's
+        setting. ``lam=0`` is the plain grouped VAE (no sparsity).
+    group_latent_dim : int | None
+        Rows p of every W(g) (the input size of every f_g). ``None`` makes the
+        generators the identity (W(g) has one row per feature of g), i.e. a
+        group-sparse linear factor model.
+    generator_hidden : tuple of int
+        Hidden layer widths of every group generator f_g; ``()`` (default)
+        makes f_g affine, as in the paper's bars experiment.
+    encoder_hidden : tuple of int
+        Hidden widths of the inference network; ``()`` (default) is linear, as
+        in the paper.
+    activation : str
+        Hidden-layer nonlinearity: ``"tanh"``, ``"relu"``, ``"softplus"``,
+        ``"elu"`` or ``"sigmoid"``.
+    prior_scale : float
+        Standard deviation of the N(0, prior_scale^2) prior on the generator
+        parameters (not on W, not on the noise variances).
+    n_iter : int
+        Number of Adam / proximal iterations.
+    batch_size : int
+        Observations per minibatch; must not exceed the number of samples.
+    lr : float
+        Adam learning rate (the same for the proximal step on W).
+    mc_samples : int
+        Reparameterised samples of z per observation and iteration.
+    warmup : int
+        Iterations during which the encoder's standard deviation is multiplied
+        by 0.1 (the reference code's warm-up).
+    lam_warmup : int
+        Iterations over which the group-lasso strength grows linearly from 0
+        to ``lam``.
+    n_init : int
+        Number of independent fits (different initialisations); the one with
+        the highest final objective is kept, as in ``KMeans(n_init=...)``.
+    random_state : None | int | numpy.random.Generator
+        Seed of all initialisation and sampling. An int gives bit-identical
+        fits on CPU.
+    device : str
+        ``"cpu"``, ``"cuda"`` (or ``"cuda:N"``), or ``"auto"`` (CUDA when
+        available).
+    verbose : bool | str | int | None
+        Log level; ``None`` uses the package level (INFO shows a progress bar).
+
+    Attributes
+    ----------
+    group_weights_ : ndarray, shape (n_groups, n_components)
+        ``||W(g)[:, j]||_2``: the component-to-group map.
+    active_components_ : ndarray of int
+        Components with at least one non-zero group weight.
+    groups_ : GroupSpec
+        Groups used in :meth:`fit`.
+    history_ : dict of ndarray
+        Per-epoch means of the ELBO terms (``reconstruction``, ``kl``,
+        ``log_prior_theta``, ``group_lasso`` = -lam * sum ||W||, and their
+        total ``elbo``), plus the ``iteration`` at each epoch's end.
+    n_features_in_ : int
+        Number of features seen in :meth:`fit`.
+    n_iter_ : int
+        Iterations run.
+    module_ : torch.nn.Module
+        The fitted network.
+
+    See Also
+    --------
+    read_oivae, mne_oivae.viz.plot_group_weights
+
+    References
+    ----------
+    .. [1] Ainsworth, Foti, Lee & Fox (2018). oi-VAE: Output Interpretable VAEs
+       for Nonlinear Group Factor Analysis. ICML.
+
+    Examples
+    --------
+    >>> from mne_oivae import OIVAE
+    >>> from mne_oivae.datasets import make_bars
+    >>> X, groups = make_bars(n_samples=256, random_state=0)
+    >>> model = OIVAE(n_components=8, n_iter=200, verbose=False).fit(X, groups)
+    >>> model.group_weights_.shape
+    (8, 8)
+    """
+
+    def __init__(self, n_components=8, lam=1.0, *, group_latent_dim=1, generator_hidden=(),
+                 encoder_hidden=(), activation="tanh", prior_scale=1.0, n_iter=10000,
+                 batch_size=64, lr=1e-2, mc_samples=1, warmup=1000, lam_warmup=0,
+                 n_init=1, random_state=None, device="auto", verbose=None):
+        self.n_components = n_components
+        self.lam = lam
+        self.group_latent_dim = group_latent_dim
+        self.generator_hidden = generator_hidden
+        self.encoder_hidden = encoder_hidden
+        self.activation = activation
+        self.prior_scale = prior_scale
+        self.n_iter = n_iter
+        self.batch_size = batch_size
+        self.lr = lr
+        self.mc_samples = mc_samples
+        self.warmup = warmup
+        self.lam_warmup = lam_warmup
+        self.n_init = n_init
+        self.random_state = random_state
+        self.device = device
+        self.verbose = verbose
+
+    # -- scikit-learn protocol -----------------------------------------------
+    def get_params(self, deep=True):
+        """Constructor parameters, as a dict."""
+        return {name: getattr(self, name) for name in _PARAMS}
+
+    def set_params(self, **params):
+        """Set constructor parameters; returns self."""
+        for name, value in params.items():
+            if name not in _PARAMS:
+                raise ValueError(f"Invalid parameter {name!r} for OIVAE; valid parameters "
+                                 f"are {', '.join(_PARAMS)}")
+            setattr(self, name, value)
+        return self
+
+    def __repr__(self):
+        changed = [f"{k}={v!r}" for k, v in self.get_params().items()
+                   if v != OIVAE().get_params()[k]]
+        return f"OIVAE({', '.join(changed)})"
+
+    # -- fitting -------------------------------------------------------------
+    def fit(self, X, groups, *, checkpoint=None, checkpoint_every=1000, resume=False):
+        """Fit the model.
+
+        Parameters
+        ----------
+        X : array-like, shape (n_samples, n_features)
+            Observations. Not copied when it is a C-contiguous float32 array on
+            the CPU.
+        groups : GroupSpec | list of array-like of int | array-like, shape (n_features,)
+            Feature groups: a :class:`~mne_oivae.GroupSpec`, a list of index
+            arrays, or one group label per feature.
+        checkpoint : path-like | None
+            If given, the full training state is written there (atomically)
+            every ``checkpoint_every`` iterations and at the end.
+        checkpoint_every : int
+            Iterations between checkpoints (rounded up to whole epochs).
+        resume : bool
+            Continue from ``checkpoint`` if that file exists (it must come from
+            a fit with the same parameters and data shape).
+
+        Returns
+        -------
+        self : OIVAE
+        """
+        params = self._validated_params()
+        X = check_data(X)
+        n_samples, n_features = X.shape
+        spec = as_group_spec(groups, n_features)
+        if params["batch_size"] > n_samples:
+            raise ValueError(f"batch_size ({params['batch_size']}) is larger than the "
+                             f"number of samples ({n_samples}); use batch_size <= "
+                             f"{n_samples}")
+        validate_type(resume, bool, "resume")
+        if resume and checkpoint is None:
+            raise ValueError("resume=True needs the checkpoint file to resume from")
+        check_every = check_int(checkpoint_every, "checkpoint_every", minimum=1)
+        device = _resolve_device(params["device"])
+        X_t = _as_tensor(X, device)
+        seeds = np.random.default_rng(_seed_sequence(self.random_state)).integers(
+            2**62, size=params["n_init"])
+        layout = GroupLayout(spec.indices)
+        best = None
+        with use_log_level(self.verbose) as show:
+            for init, seed in enumerate(seeds):
+                if params["n_init"] > 1:
+                    logger.info(f"Initialisation {init + 1}/{params['n_init']}")
+                module, trainer, history = self._train(
+                    X_t, layout, params, int(seed), show,
+                    checkpoint if init == 0 else None, check_every, resume)
+                score = np.mean(history["elbo"][-5:]) if history.get("elbo") else -np.inf
+                if best is None or score > best[0]:
+                    best = (score, module, history, trainer.iteration)
+        _, module, history, n_iter = best
+        self.module_ = module.eval()
+        self.groups_ = spec
+        self.n_features_in_ = n_features
+        self.n_iter_ = n_iter
+        self.history_ = {k: np.asarray(v) for k, v in history.items()}
+        self._set_weights()
+        return self
+
+    def _train(self, X_t, layout, params, seed, show, checkpoint, check_every, resume):
+        generator = torch.Generator(device=X_t.device).manual_seed(seed)
+        init_generator = torch.Generator().manual_seed(seed)
+        module = OIVAEModule(
+            layout, params["n_components"], params["group_latent_dim"],
+            params["generator_hidden"], params["encoder_hidden"], params["activation"],
+            init_generator).to(X_t.device)
+        _init_output_statistics(module, X_t)
+        config = TrainConfig(**{k: params[k] for k in (
+            "n_iter", "batch_size", "lr", "lam", "prior_scale", "mc_samples", "warmup",
+            "lam_warmup")})
+        trainer = Trainer(module, X_t, config, generator)
+        history = {}
+        if resume and checkpoint is not None and _exists(checkpoint):
+            history = _load_checkpoint(checkpoint, trainer, params, X_t.shape)
+            logger.info(f"Resuming from {checkpoint} at iteration {trainer.iteration}")
+
+        def on_epoch(tr):
+            done = tr.iteration >= config.n_iter
+            if checkpoint is not None and (done or tr.iteration % check_every
+                                           < tr.steps_per_epoch):
+                _save_checkpoint(checkpoint, tr, params, X_t.shape, history)
+
+        progress = _progress(config.n_iter, trainer.iteration, show)
+        try:
+            trainer.run(history, progress=progress, on_epoch=on_epoch)
+        except DivergenceError as err:
+            raise DivergenceError(
+                f"{err}. The model was restored to its last finite state. Try a smaller "
+                "lr, standardised data, or a larger warmup") from None
+        finally:
+            if progress is not None:
+                progress.close()
+        return module, trainer, history
+
+    def _validated_params(self):
+        p = self.get_params()
+        p["n_components"] = check_int(p["n_components"], "n_components", minimum=1)
+        p["lam"] = check_float(p["lam"], "lam", minimum=0)
+        if p["group_latent_dim"] is not None:
+            p["group_latent_dim"] = check_int(p["group_latent_dim"], "group_latent_dim",
+                                              minimum=1)
+        for name in ("generator_hidden", "encoder_hidden"):
+            value = p[name]
+            validate_type(value, (tuple, list), name, "tuple of int")
+            p[name] = tuple(check_int(v, f"{name} entries", minimum=1) for v in value)
+        if p["group_latent_dim"] is None and p["generator_hidden"]:
+            raise ValueError("identity generators (group_latent_dim=None) take no hidden "
+                             f"layers, got generator_hidden={p['generator_hidden']}")
+        check_option("activation", p["activation"], tuple(ACTIVATIONS))
+        p["prior_scale"] = check_float(p["prior_scale"], "prior_scale", 0, strict=True)
+        p["n_iter"] = check_int(p["n_iter"], "n_iter", minimum=1)
+        p["batch_size"] = check_int(p["batch_size"], "batch_size", minimum=1)
+        p["lr"] = check_float(p["lr"], "lr", 0, strict=True)
+        p["mc_samples"] = check_int(p["mc_samples"], "mc_samples", minimum=1)
+        p["warmup"] = check_int(p["warmup"], "warmup", minimum=0)
+        p["lam_warmup"] = check_int(p["lam_warmup"], "lam_warmup", minimum=0)
+        p["n_init"] = check_int(p["n_init"], "n_init", minimum=1)
+        validate_type(p["device"], str, "device")
+        return p
+
+    def _set_weights(self):
+        norms = self.module_.group_norms().cpu().numpy().astype(np.float64)
+        weights = np.empty_like(norms)
+        weights[self.module_.layout.group_order] = norms
+        self.group_weights_ = weights
+        self.active_components_ = np.flatnonzero(weights.max(axis=0) > 0)
+
+    # -- inference -----------------------------------------------------------
+    def _check_fitted(self):
+        if not hasattr(self, "module_"):
+            raise NotFittedError("This OIVAE instance is not fitted yet. Call 'fit' with "
+                                 "appropriate arguments before using this estimator.")
+
+    def _internal(self, X, name="X"):
+        self._check_fitted()
+        X = check_data(X, name, n_features=self.n_features_in_)
+        device = self.module_.W.device
+        X_t = _as_tensor(X, device)
+        order = self.module_.layout.feature_order
+        return X_t if self.module_.layout.is_identity_order else X_t[:, order]
+
+    @torch.no_grad()
+    def transform(self, X):
+        """Posterior means E_q[z | x].
+
+        Parameters
+        ----------
+        X : array-like, shape (n_samples, n_features)
+
+        Returns
+        -------
+        Z : ndarray, shape (n_samples, n_components)
+        """
+        X_t = self._internal(X)
+        out = [self.module_.encode(chunk)[0] for chunk in X_t.split(4096)]
+        return torch.cat(out).cpu().numpy()
+
+    def fit_transform(self, X, groups):
+        """Fit, then return :meth:`transform` of the same data."""
+        return self.fit(X, groups).transform(X)
+
+    @torch.no_grad()
+    def inverse_transform(self, Z):
+        """Mean of p(x | z): reconstructions of latent codes.
+
+        Parameters
+        ----------
+        Z : array-like, shape (n_samples, n_components)
+
+        Returns
+        -------
+        X : ndarray, shape (n_samples, n_features)
+        """
+        self._check_fitted()
+        Z = check_data(Z, "Z", n_features=self.n_components)
+        z = torch.as_tensor(Z, dtype=torch.float32, device=self.module_.W.device)
+        return self._to_original(self.module_.decode(z))
+
+    @torch.no_grad()
+    def sample(self, n_samples=1, random_state=None):
+        """Draw observations from the generative model.
+
+        Parameters
+        ----------
+        n_samples : int
+            Number of samples.
+        random_state : None | int | numpy.random.Generator
+            Seed of the draw.
+
+        Returns
+        -------
+        X : ndarray, shape (n_samples, n_features)
+        """
+        self._check_fitted()
+        n_samples = check_int(n_samples, "n_samples", minimum=1)
+        gen = torch.Generator().manual_seed(_draw_seed(random_state))
+        module = self.module_
+        z = torch.randn(n_samples, self.n_components, generator=gen)
+        noise = torch.randn(n_samples, self.n_features_in_, generator=gen)
+        device = module.W.device
+        mean = module.decode(z.to(device))
+        x = mean + noise.to(device) * torch.exp(0.5 * module.log_var)
+        return self._to_original(x)
+
+    def _to_original(self, x_internal):
+        out = torch.empty_like(x_internal)
+        out[:, torch.as_tensor(self.module_.layout.feature_order, device=out.device)] = \
+            x_internal
+        return out.cpu().numpy()
+
+    @torch.no_grad()
+    def score_samples(self, X, n_importance=500, random_state=0):
+        """Importance-sampled log-likelihood log p(x) of every observation.
+
+        ``log p(x) ~ logsumexp_s [log p(x|z_s) + log p(z_s) - log q(z_s|x)] -
+        log S`` with ``z_s ~ q(z|x)``: a stochastic lower bound that tightens as
+        ``n_importance`` grows (the test log-likelihood of the paper's Table 2).
+
+        Parameters
+        ----------
+        X : array-like, shape (n_samples, n_features)
+        n_importance : int
+            Importance samples S per observation.
+        random_state : None | int | numpy.random.Generator
+            Seed of the importance samples.
+
+        Returns
+        -------
+        log_px : ndarray, shape (n_samples,)
+        """
+        X_t = self._internal(X)
+        n_importance = check_int(n_importance, "n_importance", minimum=1)
+        gen = torch.Generator().manual_seed(_draw_seed(random_state))
+        module = self.module_
+        chunk = max(1, int(2**22 // (n_importance * max(X_t.shape[1], 1))))
+        out = []
+        for xb in X_t.split(chunk):
+            mu, sd = module.encode(xb)
+            eps = torch.randn((n_importance, *mu.shape), generator=gen).to(mu.device)
+            z = mu + sd * eps
+            mean = module.decode(z.reshape(-1, mu.shape[1])).reshape(
+                n_importance, *xb.shape)
+            log_px_z = module.log_likelihood(xb, mean)
+            log_pz = -0.5 * (z.pow(2) + math.log(2 * math.pi)).sum(-1)
+            log_qz = (-0.5 * eps.pow(2) - torch.log(sd)
+                      - 0.5 * math.log(2 * math.pi)).sum(-1)
+            log_w = (log_px_z + log_pz - log_qz).double()
+            out.append(torch.logsumexp(log_w, 0) - math.log(n_importance))
+        return torch.cat(out).cpu().numpy()
+
+    def score(self, X, y=None, n_importance=500, random_state=0):
+        """Mean importance-sampled log-likelihood per observation.
+
+        Parameters
+        ----------
+        X : array-like, shape (n_samples, n_features)
+        y : None
+            Ignored (scikit-learn compatibility).
+        n_importance : int
+            Importance samples per observation.
+        random_state : None | int | numpy.random.Generator
+            Seed of the importance samples.
+
+        Returns
+        -------
+        score : float
+        """
+        return float(np.mean(self.score_samples(X, n_importance, random_state)))
+
+    # -- persistence ---------------------------------------------------------
+    def save(self, fname, *, overwrite=False):
+        """Save the fitted model to an HDF5 file (atomically; no pickles).
+
+        Parameters
+        ----------
+        fname : path-like
+            Destination, ending in ``.h5``.
+        overwrite : bool
+            Replace an existing file. The old file stays intact until the new
+            one is completely written.
+
+        Returns
+        -------
+        fname : Path
+        """
+        self._check_fitted()
+        meta = {"params": _jsonable_params(self.get_params()),
+                "groups": {"names": self.groups_.names,
+                           "n_features": self.groups_.n_features},
+                "history": {k: v.tolist() for k, v in self.history_.items()},
+                "n_iter_": self.n_iter_}
+        arrays = {f"module/{k}": v.detach().cpu().numpy()
+                  for k, v in self.module_.state_dict().items()}
+        arrays.update({f"groups/{g}": idx for g, idx in enumerate(self.groups_.indices)})
+        return write_state(fname, "model", meta, arrays, overwrite=overwrite)
+
+
+def read_oivae(fname, device="cpu"):
+    """Read a model written by :meth:`OIVAE.save`.
+
+    Only numeric arrays and JSON are read: files that are not mne-oivae model
+    files, or that carry pickled objects, are refused without running anything.
+
+    Parameters
+    ----------
+    fname : path-like
+        The ``.h5`` file.
+    device : str
+        Where to put the model (``"cpu"``, ``"cuda"``, ``"auto"``).
+
+    Returns
+    -------
+    model : OIVAE
+
+    Examples
+    --------
+    >>> model.save("model.h5")  # doctest: +SKIP
+    >>> model = read_oivae("model.h5")  # doctest: +SKIP
+    """
+    meta, arrays = read_state(fname, "model")
+    params = _params_from_json(meta["params"])
+    model = OIVAE(**params)
+    n_groups = len(meta["groups"]["names"])
+    spec = GroupSpec([arrays[f"groups/{g}"] for g in range(n_groups)],
+                     n_features=meta["groups"]["n_features"], names=meta["groups"]["names"])
+    module = _build_module(spec, model._validated_params())
+    state = {k[len("module/"):]: torch.as_tensor(v) for k, v in arrays.items()
+             if k.startswith("module/")}
+    module.load_state_dict(state)
+    model.module_ = module.to(_resolve_device(device)).eval()
+    model.groups_ = spec
+    model.n_features_in_ = spec.n_features
+    model.n_iter_ = int(meta["n_iter_"])
+    model.history_ = {k: np.asarray(v) for k, v in meta["history"].items()}
+    model._set_weights()
+    return model
+
+
+def _build_module(spec, params, seed=0):
+    return OIVAEModule(GroupLayout(spec.indices), params["n_components"],
+                       params["group_latent_dim"], params["generator_hidden"],
+                       params["encoder_hidden"], params["activation"],
+                       torch.Generator().manual_seed(seed))
+
+
+# -- helpers -------------------------------------------------------------------
+def _jsonable_params(params):
+    out = dict(params)
+    for key in ("generator_hidden", "encoder_hidden"):
+        out[key] = list(out[key])
+    if not (out["random_state"] is None or isinstance(out["random_state"], numbers.Integral)):
+        out["random_state"] = None  # generators are not plain data
+    if not isinstance(out["verbose"], (bool, str, int, type(None))):
+        out["verbose"] = None
+    return out
+
+
+def _params_from_json(params):
+    out = dict(params)
+    for key in ("generator_hidden", "encoder_hidden"):
+        out[key] = tuple(out[key])
+    return out
+
+
+def _resolve_device(device):
+    if device == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    try:
+        dev = torch.device(device)
+    except RuntimeError:
+        raise ValueError(f"device must be 'cpu', 'cuda', 'cuda:N' or 'auto', got "
+                         f"{device!r}") from None
+    if dev.type == "cuda" and not torch.cuda.is_available():
+        raise ValueError("device='cuda' was requested but CUDA is not available to "
+                         "torch on this machine; use device='cpu' or 'auto'")
+    if dev.type not in ("cpu", "cuda"):
+        raise ValueError(f"device must be 'cpu', 'cuda' or 'auto', got {device!r}")
+    return dev
+
+
+def _as_tensor(X, device):
+    """float32 tensor on *device*, sharing memory with *X* when possible."""
+    if X.dtype != np.float32 or not X.flags.c_contiguous:
+        X = np.ascontiguousarray(X, dtype=np.float32)
+    return torch.from_numpy(X).to(device)
+
+
+def _seed_sequence(random_state):
+    if isinstance(random_state, np.random.RandomState):
+        return random_state.randint(2**31)
+    if random_state is None or isinstance(random_state, (numbers.Integral,
+                                                         np.random.Generator)):
+        return random_state
+    raise TypeError("random_state must be None, an int or a numpy Generator, got "
+                    f"{type(random_state).__name__}")
+
+
+def _draw_seed(random_state):
+    return int(np.random.default_rng(_seed_sequence(random_state)).integers(2**62))
+
+
+@torch.no_grad()
+def _init_output_statistics(module, X_t):
+    """Start the output bias at the data mean and the noise at the data variance."""
+    mean = torch.zeros(X_t.shape[1], dtype=torch.float64, device=X_t.device)
+    sq = torch.zeros_like(mean)
+    for chunk in X_t.split(8192):
+        mean += chunk.sum(0, dtype=torch.float64)
+        sq += chunk.double().pow(2).sum(0)
+    n = X_t.shape[0]
+    mean /= n
+    var = (sq / n - mean.pow(2)).clamp(min=1e-6 * float(sq.max() / n) + 1e-12)
+    order = torch.as_tensor(module.layout.feature_order, device=X_t.device)
+    module.feature_bias.copy_(mean[order])
+    module.log_var.copy_(torch.log(var[order]))
+
+
+def _progress(total, start, show):
+    if not show:
+        return None
+    from tqdm.auto import tqdm
+
+    return tqdm(total=total, initial=start, desc="oi-VAE fit", unit="it", leave=False)
+
+
+def _exists(path):
+    from pathlib import Path
+
+    return Path(path).expanduser().is_file()
+
+
+def _save_checkpoint(fname, trainer, params, shape, history):
+    state = trainer.state_dict()
+    adam = trainer.optimizer.state_dict()
+    arrays = {f"module/{k}": v.numpy() for k, v in state["module"].items()}
+    for i, s in adam["state"].items():
+        arrays[f"adam/{i}/exp_avg"] = s["exp_avg"].cpu().numpy()
+        arrays[f"adam/{i}/exp_avg_sq"] = s["exp_avg_sq"].cpu().numpy()
+        arrays[f"adam/{i}/step"] = np.asarray(float(s["step"]))
+    arrays["prox/m"] = state["prox"]["m"].cpu().numpy()
+    arrays["prox/v"] = state["prox"]["v"].cpu().numpy()
+    arrays["generator"] = state["generator"].cpu().numpy()
+    meta = {"params": _jsonable_params(params), "shape": list(shape),
+            "iteration": state["iteration"], "prox_t": state["prox"]["t"],
+            "history": history}
+    write_state(fname, "checkpoint", meta, arrays, overwrite=True)
+
+
+def _load_checkpoint(fname, trainer, params, shape):
+    meta, arrays = read_state(fname, "checkpoint")
+    saved = _params_from_json(meta["params"])
+    for key in ("n_components", "group_latent_dim", "generator_hidden", "encoder_hidden",
+                "activation", "batch_size"):
+        if saved[key] != params[key]:
+            raise ValueError(f"checkpoint {fname} was made with {key}={saved[key]!r}, "
+                             f"but this fit uses {key}={params[key]!r}")
+    if list(shape) != meta["shape"]:
+        raise ValueError(f"checkpoint {fname} was made on data of shape "
+                         f"{tuple(meta['shape'])}, got {tuple(shape)}")
+    device = trainer.X.device
+    module_state = {k[len("module/"):]: torch.as_tensor(v) for k, v in arrays.items()
+                    if k.startswith("module/")}
+    adam = trainer.optimizer.state_dict()
+    for i in adam["state"] or range(len(adam["param_groups"][0]["params"])):
+        adam["state"][i] = {
+            "step": torch.tensor(float(arrays[f"adam/{i}/step"])),
+            "exp_avg": torch.as_tensor(arrays[f"adam/{i}/exp_avg"], device=device),
+            "exp_avg_sq": torch.as_tensor(arrays[f"adam/{i}/exp_avg_sq"], device=device)}
+    trainer.load_state_dict({
+        "module": module_state, "adam": adam,
+        "prox": {"m": arrays["prox/m"], "v": arrays["prox/v"], "t": meta["prox_t"]},
+        "generator": torch.as_tensor(arrays["generator"]), "iteration": meta["iteration"]})
+    return {k: list(v) for k, v in meta["history"].items()}
+

@@ -1,0 +1,278 @@
+"""Finding, downloading and loading CMU motion-capture trials."""
+
+import os
+from pathlib import Path
+
+import numpy as np
+import pooch
+import requests
+from mne.utils import get_config, logger, verbose
+
+from .._validation import check_int, validate_type
+from ..groups import GroupSpec
+from ._amc import read_amc
+from ._asf import read_asf
+from ._errors import MocapDataNotFoundError
+from ._scaler import ChannelScaler
+
+CMU_URL = "http://mocap.cs.cmu.edu/subjects/"
+CMU_INFO_URL = "http://mocap.cs.cmu.edu/faqs.php"
+PATH_ENV = "MNE_OIVAE_MOCAP_PATH"
+URL_ENV = "MNE_OIVAE_MOCAP_URL"
+
+#: Subject 7 of the CMU database: trials 1-11 are walks, 12 is a brisk walk.
+SUBJECT7_WALKS = tuple(range(1, 12))
+SUBJECT7_BRISK_WALK = 12
+
+# Checksums ("<alg>:<hex>") of the database's files, checked after a download and
+# on files found locally; None where no checksum has been recorded yet (pooch
+# then logs the SHA256 of the downloaded file so it can be added here).
+KNOWN_HASHES = {f"07/{name}": None for name in
+                ["07.asf"] + [f"07_{trial:02d}.amc" for trial in range(1, 13)]}
+
+
+class MocapTrials:
+    """Trials of one CMU subject as a data matrix with one group per joint.
+
+    Returned by :func:`load_cmu_trials`.
+
+    Attributes
+    ----------
+    X : ndarray of float32, shape (n_frames, n_channels)
+        Joint angles of all frames of all trials, scaled by ``scaler``; the root's
+        translations are left out.
+    groups : GroupSpec
+        One group per joint with degrees of freedom, named after the bone.
+    scaler : ChannelScaler
+        The scaling that produced ``X``; pass it to :func:`load_cmu_trials` to put
+        test trials on the same scale.
+    channel_names : list of str
+        Name of every column, ``"<bone>_<dof>"``.
+    n_frames : ndarray of int, shape (n_trials,)
+        Frames per trial; the rows of ``X`` are the trials one after the other.
+    skeleton : Skeleton
+        The subject's skeleton.
+    subject : int
+        CMU subject number.
+    trials : list of int
+        Trial numbers, in the order of the rows of ``X``.
+    fnames : list of str
+        The AMC files read.
+    """
+
+    def __init__(self, X, groups, scaler, channel_names, n_frames, skeleton, subject,
+                 trials, fnames):
+        self.X = X
+        self.groups = groups
+        self.scaler = scaler
+        self.channel_names = channel_names
+        self.n_frames = n_frames
+        self.skeleton = skeleton
+        self.subject = subject
+        self.trials = trials
+        self.fnames = fnames
+
+    def __repr__(self):
+        return (f"<MocapTrials | subject {self.subject}, trials {self.trials}, "
+                f"{self.X.shape[0]} frames, {self.X.shape[1]} channels in "
+                f"{self.groups.n_groups} joints>")
+
+
+@verbose
+def load_cmu_trials(subject, trials, *, path=None, scaler=None, download=True,
+                    base_url=None, verbose=None):
+    """Load CMU motion-capture trials as joint angles grouped by joint.
+
+    The paper's preprocessing (Sec. 6.2): every joint with degrees of freedom is
+    one group (1 to 3 angles), the root's three translations are dropped and every
+    channel is scaled to [0, 1] by its training range. For subject 7 this gives
+    59 angles in 29 joints.
+
+    Parameters
+    ----------
+    subject : int
+        CMU subject number, e.g. 7.
+    trials : int | list of int
+        Trial numbers, e.g. ``[1, 2]`` for ``07_01.amc`` and ``07_02.amc``.
+    path : path-like | None
+        Folder holding the files (directly, or in ``<subject>/`` or
+        ``subjects/<subject>/`` as in CMU's zip file); missing files are
+        downloaded into it. ``None`` looks in ``$MNE_OIVAE_MOCAP_PATH``, then
+        ``$MNE_DATA/MNE-cmu-mocap``, then the user cache folder
+        (``pooch.os_cache("mne-oivae")/cmu_mocap``), and downloads into the
+        first of them.
+    scaler : ChannelScaler | None
+        ``None`` fits a new scaler on these trials (training data). Pass the
+        ``scaler`` of the training set to scale test trials the same way.
+    download : bool
+        Whether to download missing files from the CMU database.
+    base_url : str | None
+        Where to download from; ``None`` uses ``$MNE_OIVAE_MOCAP_URL`` or the CMU
+        database, ``http://mocap.cs.cmu.edu/subjects/``.
+    %(verbose)s
+
+    Returns
+    -------
+    data : MocapTrials
+        ``data.X`` (float32, frames x channels) and ``data.groups`` go straight
+        into :meth:`mne_oivae.OIVAE.fit`; ``data.scaler`` scales test trials.
+
+    Raises
+    ------
+    MocapDataNotFoundError
+        If a file is neither found nor downloadable; the message lists where it
+        looked and how to get the data.
+    MocapParseError
+        If a file is malformed.
+
+    See Also
+    --------
+    fetch_cmu_mocap, read_asf, read_amc, mne_oivae.viz.plot_poses
+
+    Examples
+    --------
+    >>> from mne_oivae import OIVAE
+    >>> from mne_oivae.mocap import load_cmu_trials
+    >>> train = load_cmu_trials(7, [1, 2, 3])  # doctest: +SKIP
+    >>> test = load_cmu_trials(7, 12, scaler=train.scaler)  # doctest: +SKIP
+    >>> model = OIVAE(n_components=8).fit(train.X, train.groups)  # doctest: +SKIP
+    >>> model.score(test.X)  # doctest: +SKIP
+    """
+    if scaler is not None:
+        validate_type(scaler, ChannelScaler, "scaler", "ChannelScaler or None")
+    asf_fname, amc_fnames = fetch_cmu_mocap(subject, trials, path=path,
+                                            download=download, base_url=base_url)
+    skeleton = read_asf(asf_fname)
+    motions = [read_amc(fname, skeleton) for fname in amc_fnames]
+    keep = [i for i, name in enumerate(skeleton.channel_names)
+            if name not in ("root_tx", "root_ty", "root_tz")]
+    names = [skeleton.channel_names[i] for i in keep]
+    angles = np.concatenate([motion.data[:, keep] for motion in motions])
+    bones = skeleton.channel_bones[keep]
+    joints, sizes = np.unique(bones, return_counts=True)  # bones come in file order
+    groups = GroupSpec.from_sizes(sizes, names=[skeleton.bone_names[j] for j in joints])
+    if scaler is None:
+        scaler = ChannelScaler().fit(angles, channel_names=names)
+    elif scaler.channel_names_ is not None and scaler.channel_names_ != names:
+        raise ValueError("scaler was fitted on other channels than those of subject "
+                         f"{subject}'s skeleton ({len(scaler.channel_names_)} vs "
+                         f"{len(names)} channels); pass the scaler of trials of the "
+                         "same subject")
+    X = scaler.transform(angles).astype(np.float32)
+    n_frames = np.array([motion.n_frames for motion in motions])
+    logger.info(f"Loaded {len(motions)} trial(s) of CMU subject {subject}: "
+                f"{X.shape[0]} frames, {X.shape[1]} angles in {groups.n_groups} joints")
+    return MocapTrials(X, groups, scaler, names, n_frames, skeleton, subject,
+                       _as_trials(trials), [str(f) for f in amc_fnames])
+
+
+@verbose
+def fetch_cmu_mocap(subject, trials, *, path=None, download=True, base_url=None,
+                    verbose=None):
+    """Locate (and if needed download) a CMU subject's skeleton and motion files.
+
+    Parameters
+    ----------
+    subject : int
+        CMU subject number.
+    trials : int | list of int
+        Trial numbers.
+    path : path-like | None
+        Where to look and download to; see :func:`load_cmu_trials`.
+    download : bool
+        Whether to download missing files.
+    base_url : str | None
+        Where to download from; see :func:`load_cmu_trials`.
+    %(verbose)s
+
+    Returns
+    -------
+    asf_fname : Path
+        The subject's ``.asf`` file.
+    amc_fnames : list of Path
+        One ``.amc`` file per trial.
+
+    Examples
+    --------
+    >>> asf, amcs = fetch_cmu_mocap(7, [1, 2])  # doctest: +SKIP
+    >>> asf.name, amcs[1].name  # doctest: +SKIP
+    ('07.asf', '07_02.amc')
+    """
+    subject = check_int(subject, "subject", minimum=1)
+    trials = _as_trials(trials)
+    validate_type(download, bool, "download")
+    folders = search_folders(path)
+    sub = f"{subject:02d}"
+    names = [f"{sub}.asf"] + [f"{sub}_{trial:02d}.amc" for trial in trials]
+    fnames = [_find_or_download(name, sub, folders, download, base_url)
+              for name in names]
+    return fnames[0], fnames[1:]
+
+
+def search_folders(path=None):
+    """Folders searched for CMU files, in order; missing files go to the first."""
+    if path is not None:
+        validate_type(path, (str, os.PathLike), "path", "path-like or None")
+        return [Path(path).expanduser()]
+    folders = []
+    if os.environ.get(PATH_ENV):
+        folders.append(Path(os.environ[PATH_ENV]).expanduser())
+    mne_data = get_config("MNE_DATA")
+    if mne_data:
+        folders.append(Path(mne_data).expanduser() / "MNE-cmu-mocap")
+    folders.append(Path(pooch.os_cache("mne-oivae")) / "cmu_mocap")
+    return folders
+
+
+def _find_or_download(name, sub, folders, download, base_url):
+    known_hash = KNOWN_HASHES.get(f"{sub}/{name}")
+    for folder in folders:
+        for candidate in (folder / name, folder / sub / name,
+                          folder / "subjects" / sub / name,
+                          folder / "all_asfamc" / "subjects" / sub / name):
+            if candidate.is_file():
+                _check_hash(candidate, known_hash)
+                logger.debug(f"Using {candidate}")
+                return candidate
+    base_url = base_url or os.environ.get(URL_ENV) or CMU_URL
+    url = f"{base_url.rstrip('/')}/{sub}/{name}"
+    looked = ", ".join(str(f) for f in folders)
+    fix = (f"Get the files from {CMU_URL}{sub}/ (or the zip of all ASF/AMC files, "
+           f"see {CMU_INFO_URL}) and put them in one of those folders (directly or "
+           f"in subjects/{sub}/), or pass path=<folder>, or set {PATH_ENV}.")
+    if not download:
+        raise MocapDataNotFoundError(
+            f"Data not found: {name} is in none of: {looked}. Downloading is off "
+            f"(download=False). {fix}", searched=folders)
+    target = folders[0] / "subjects" / sub
+    logger.info(f"Downloading {url} to {target}")
+    try:
+        fname = pooch.retrieve(url, known_hash=known_hash, fname=name, path=target,
+                               progressbar=False)
+    except (requests.RequestException, OSError) as exc:
+        raise MocapDataNotFoundError(
+            f"Data not found: {name} is in none of: {looked}, and downloading it from "
+            f"{url} failed ({exc}). {fix}", searched=folders) from exc
+    return Path(fname)
+
+
+def _check_hash(fname, known_hash):
+    if known_hash is None:
+        return
+    alg, _, expected = known_hash.rpartition(":")
+    actual = pooch.file_hash(str(fname), alg=alg or "sha256")
+    if actual != expected:
+        raise ValueError(f"{fname} does not match the CMU database's file ({alg or 'sha256'}"
+                         f" {actual}, expected {expected}); delete it so that it is "
+                         "downloaded again, or replace it with the original file")
+
+
+def _as_trials(trials):
+    if isinstance(trials, (int, np.integer)) and not isinstance(trials, bool):
+        trials = [trials]
+    validate_type(trials, (list, tuple, range, np.ndarray), "trials",
+                  "int or list of int")
+    trials = [check_int(t, "each trial number", minimum=1) for t in trials]
+    if not trials:
+        raise ValueError("trials must hold at least one trial number, got an empty list")
+    return trials
