@@ -7,25 +7,28 @@ trained on the first 1, 2, 5 and 10 walk trials of CMU subject 7 and scored
 oi-VAE over the VAE with 1 and 2 training trials:
 ``walk_gain_1=<x> walk_gain_2=<x> brisk_gain_1=<x> brisk_gain_2=<x>``.
 
+Channels that never move in the training trials (CMU's fingers) are left out
+unless ``--keep-constant`` is given: with zero variance their Gaussian
+log-likelihood is unbounded, so it would swamp the comparison.
+
 Usage::
 
     python benchmarks/mocap_table2.py [--path DIR] [--no-download] [--n-iter N]
 
 The CMU files are looked up in ``--path``, else in ``../shared/data/cmu_mocap``
-next to the repository, else where :func:`mne_oivae.mocap.load_cmu_trials`
-looks (``$MNE_OIVAE_MOCAP_PATH``, the user cache) and downloaded from the CMU
-database if missing. Without them the script exits with status 2 and a
-"data not found" message naming where it looked.
+next to the repository (or ``$MNE_OIVAE_SHARED_DATA/cmu_mocap``), else where
+:func:`mne_oivae.mocap.load_cmu_trials` looks (``$MNE_OIVAE_MOCAP_PATH``, the user
+cache), and downloaded from the CMU database if missing. Without them the script
+exits with status 2 and a "data not found" message naming where it looked.
 """
 
 import argparse
+import os
 import sys
 import time
 from pathlib import Path
 
-import numpy as np
-
-from mne_oivae.estimator import OIVAE
+from mne_oivae import OIVAE
 from mne_oivae.mocap import (SUBJECT7_BRISK_WALK, MocapDataNotFoundError,
                              load_cmu_trials)
 
@@ -33,13 +36,17 @@ N_TRAIN = (1, 2, 5, 10)
 HELD_OUT_WALK = 11
 MODELS = [("oi-VAE K=4", 4, None), ("oi-VAE K=8", 8, None), ("oi-VAE K=16", 16, None),
           ("VAE K=16", 16, 0.0)]
-SHARED = Path(__file__).resolve().parents[2] / "shared" / "data" / "cmu_mocap"
+SHARED = Path(os.environ.get("MNE_OIVAE_SHARED_DATA",
+                            Path(__file__).resolve().parents[2] / "shared" / "data"),
+              ) / "cmu_mocap"
 
 
-def table2(path=None, *, download=True, lam=1.0, n_iter=3000, n_importance=200, seed=0):
+def table2(path=None, *, download=True, drop_constant=True, lam=0.1, n_iter=3000,
+           n_importance=200, seed=0):
     """Fit every model on every training-set size; return {(name, n, test): score}."""
     common = dict(path=path, download=download, verbose=False)
-    train_sets = {n: load_cmu_trials(7, list(range(1, n + 1)), **common) for n in N_TRAIN}
+    train_sets = {n: load_cmu_trials(7, list(range(1, n + 1)), drop_constant=drop_constant,
+                                     **common) for n in N_TRAIN}
     scores = {}
     for n, train in train_sets.items():
         tests = {test: load_cmu_trials(7, trial, scaler=train.scaler, **common).X
@@ -85,7 +92,10 @@ def main(argv=None):
     parser.add_argument("--path", default=None, help="folder with the CMU files")
     parser.add_argument("--no-download", action="store_true",
                         help="fail instead of downloading missing files")
-    parser.add_argument("--lam", type=float, default=1.0, help="oi-VAE lambda")
+    parser.add_argument("--keep-constant", action="store_true",
+                        help="keep channels that never move in the training trials")
+    parser.add_argument("--lam", type=float, default=0.1,
+                        help="oi-VAE group-lasso strength per frame")
     parser.add_argument("--n-iter", type=int, default=3000, help="training iterations")
     parser.add_argument("--n-importance", type=int, default=200,
                         help="importance samples per frame in score()")
@@ -95,7 +105,8 @@ def main(argv=None):
     print(f"Table 2: CMU subject 7, lambda={args.lam:g}, {args.n_iter} iterations",
           flush=True)
     try:
-        scores = table2(path, download=not args.no_download, lam=args.lam,
+        scores = table2(path, download=not args.no_download,
+                        drop_constant=not args.keep_constant, lam=args.lam,
                         n_iter=args.n_iter, n_importance=args.n_importance,
                         seed=args.seed)
     except MocapDataNotFoundError as exc:

@@ -2,6 +2,9 @@
 
 from importlib.metadata import PackageNotFoundError, version
 
+from . import datasets, metrics, viz
+from ._train import DivergenceError
+from .estimator import OIVAE, NotFittedError, read_oivae
 from .groups import GroupSpec
 
 try:
@@ -9,4 +12,5 @@ try:
 except PackageNotFoundError:  # running from a source tree that is not installed
     __version__ = "0.0.0+unknown"
 
-__all__ = ["GroupSpec", "__version__"]
+__all__ = ["OIVAE", "GroupSpec", "read_oivae", "NotFittedError", "DivergenceError",
+           "datasets", "metrics", "viz", "__version__"]

@@ -106,12 +106,17 @@ def read_state(fname, kind):
         except (KeyError, ValueError) as exc:
             raise FormatError(f"{fname} has no valid metadata: {exc}") from None
         arrays = {}
-        for name, node in fid.get("arrays", {}).items():
+
+        def collect(name, node):
+            if isinstance(node, h5py.Group):
+                return
             if not isinstance(node, h5py.Dataset) or node.dtype.kind not in _ALLOWED_KINDS:
                 raise FormatError(f"{fname}: entry {name!r} is not a numeric array "
                                   f"(dtype {getattr(node, 'dtype', type(node))}); "
                                   "refusing to load it")
             arrays[name] = node[()]
+
+        fid.get("arrays", h5py.Group).visititems(collect) if "arrays" in fid else None
         extra = set(fid.keys()) - {"arrays"}
         if extra:
             raise FormatError(f"{fname} holds unexpected entries {sorted(extra)}")

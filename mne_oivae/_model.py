@@ -133,9 +133,18 @@ class OIVAEModule(nn.Module):
         if self.identity:
             self.out_weights = nn.ParameterList()
         else:
-            self.out_weights = nn.ParameterList(
-                [uniform(stop - start, widths[-1], width, fan_in=widths[-1])
-                 for start, stop, width, _ in layout.buckets])
+            self.out_weights = nn.ParameterList()
+            for start, stop, width, _ in layout.buckets:
+                # Padding columns of a bucket are held at zero: no output, no prior.
+                mask = (torch.arange(width)[None, :]
+                        < torch.as_tensor(layout.sizes[start:stop])[:, None])
+                self.register_buffer(f"out_mask_{start}", mask[:, None, :].float())
+                weight = uniform(stop - start, widths[-1], width, fan_in=widths[-1])
+                with torch.no_grad():
+                    weight.mul_(mask[:, None, :])
+                self.out_weights.append(weight)
+        self._bucket_features = [int(layout.sizes[start:stop].sum())
+                                 for start, stop, _, _ in layout.buckets]
         self.feature_bias = nn.Parameter(torch.zeros(n_feat))
         self.log_var = nn.Parameter(torch.zeros(n_feat))
         for start, stop, width, valid in layout.buckets:
@@ -188,8 +197,12 @@ class OIVAEModule(nn.Module):
 
     def log_prior_theta(self, prior_scale):
         """log N(theta; 0, prior_scale^2 I) of the generator parameters."""
-        sq = sum(p.pow(2).sum() for p in self.generator_parameters())
-        count = sum(p.numel() for p in self.generator_parameters())
+        params = [*self.gen_weights, *self.gen_biases, self.feature_bias]
+        sq = sum(p.pow(2).sum() for p in params)
+        for (start, *_), weight in zip(self.layout.buckets, self.out_weights):
+            sq = sq + (weight.pow(2) * getattr(self, f"out_mask_{start}")).sum()
+        count = sum(p.numel() for p in params) + sum(
+            w.shape[1] * int(s) for w, s in zip(self.out_weights, self._bucket_features))
         return -0.5 * sq / prior_scale**2 - count * (math.log(prior_scale) + 0.5 * _LOG_2PI)
 
     def group_norms(self):

@@ -41,3 +41,61 @@ def match_components(weights):
     components = np.empty(weights.shape[0], dtype=int)
     components[rows] = cols
     return components, share[np.arange(weights.shape[0]), components]
+
+
+def network_recovery_f1(true_sets, weights, threshold=0.5):
+    """Best-match F1 between planted networks and thresholded component maps.
+
+    Every component's weights are scaled to a maximum of 1 and the groups at or
+    above ``threshold`` form its network. Each true network is matched one to
+    one to a component (Hungarian algorithm, maximising the total F1).
+
+    Parameters
+    ----------
+    true_sets : list of array-like of int
+        Group indices of every true network, e.g. ``simulate_networks().true_sets``.
+    weights : array-like, shape (n_groups, n_components)
+        Group weights such as ``OIVAE.group_weights_``; signed loadings of a
+        linear model (one feature per group) are used by absolute value.
+    threshold : float
+        Fraction of a component's peak weight a group needs to belong to it.
+
+    Returns
+    -------
+    f1 : ndarray, shape (n_networks,)
+        F1 score of every true network with its matched component (0 when
+        there are fewer components than networks and it is left unmatched).
+    components : ndarray of int, shape (n_networks,)
+        The matched component of every network (-1 if unmatched).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from mne_oivae.metrics import network_recovery_f1
+    >>> f1, comp = network_recovery_f1([[0, 1], [2]], np.array([[0, 1.], [0, .9], [1, 0]]))
+    >>> f1, comp
+    (array([1., 1.]), array([1, 0]))
+    """
+    weights = np.abs(np.asarray(weights, dtype=float))
+    if weights.ndim != 2 or not np.isfinite(weights).all():
+        raise ValueError("weights must be a finite (n_groups, n_components) array, got "
+                         f"shape {weights.shape}")
+    if not 0 < threshold <= 1:
+        raise ValueError(f"threshold must be in (0, 1], got {threshold}")
+    truth = np.zeros((len(true_sets), weights.shape[0]), dtype=bool)
+    for k, members in enumerate(true_sets):
+        members = np.asarray(members, dtype=int)
+        if members.size == 0 or members.min() < 0 or members.max() >= weights.shape[0]:
+            raise ValueError(f"true_sets[{k}] must be a non-empty set of group indices in "
+                             f"[0, {weights.shape[0] - 1}], got {members.tolist()}")
+        truth[k, members] = True
+    peak = weights.max(axis=0)
+    found = (weights >= threshold * peak) & (peak > 0)
+    hits = truth.astype(float) @ found
+    sizes = truth.sum(axis=1)[:, np.newaxis] + found.sum(axis=0)
+    f1_all = 2 * hits / sizes
+    rows, cols = linear_sum_assignment(f1_all, maximize=True)
+    f1 = np.zeros(len(true_sets))
+    components = np.full(len(true_sets), -1)
+    f1[rows], components[rows] = f1_all[rows, cols], cols
+    return f1, components

@@ -18,6 +18,9 @@ from .groups import GroupSpec
 _LABEL_MODES = ("mean", "mean_flip", "pca_flip")
 _STANDARDIZE = ("features", "global", None)
 _CHUNK = 65536  # rows per block when standardising in place
+_ANY_STC = (mne.SourceEstimate, mne.VectorSourceEstimate, mne.VolSourceEstimate,
+            mne.VolVectorSourceEstimate, mne.MixedSourceEstimate,
+            mne.MixedVectorSourceEstimate)
 
 
 @dataclass(eq=False)
@@ -192,6 +195,16 @@ def stc_to_groups(stcs, labels, *, mode="mean_flip", src=None, standardize="feat
     _check_option("mode", mode, _LABEL_MODES + ("vertices",))
     _check_option("standardize", standardize, _STANDARDIZE)
     labels = _check_labels(labels)
+    known_total = None
+    if isinstance(stcs, (list, tuple)):
+        if len(stcs) == 0:
+            raise ValueError("stcs is an empty list; pass at least one SourceEstimate")
+        known_total = sum(_check_stc(stc, i).shape[1] for i, stc in enumerate(stcs))
+    elif isinstance(stcs, _ANY_STC):
+        stcs = [_check_stc(stcs, 0)]
+    elif not isinstance(stcs, GeneratorType) and not hasattr(stcs, "__next__"):
+        raise TypeError("stcs must be a SourceEstimate, a list of them or a generator, "
+                        f"got {type(stcs).__name__}")
     if src is not None:
         _validate_type(src, mne.SourceSpaces, "src")
         if src.kind != "surface":
@@ -202,16 +215,6 @@ def stc_to_groups(stcs, labels, *, mode="mean_flip", src=None, standardize="feat
                          'src=inv["src"] (or fwd["src"]), or use mode="mean" or '
                          '"vertices", which need no src')
 
-    known_total = None
-    if isinstance(stcs, (list, tuple)):
-        if len(stcs) == 0:
-            raise ValueError("stcs is an empty list; pass at least one SourceEstimate")
-        known_total = sum(_check_stc(stc, i).shape[1] for i, stc in enumerate(stcs))
-    elif isinstance(stcs, mne.source_estimate._BaseSourceEstimate):
-        stcs = [stcs]
-    elif not isinstance(stcs, GeneratorType) and not hasattr(stcs, "__next__"):
-        raise TypeError("stcs must be a SourceEstimate, a list of them or a generator, "
-                        f"got {type(stcs).__name__}")
     stream = _CheckedStream(stcs, labels, mode)
     if mode == "vertices":
         blocks = (stc.data[stream.feature_rows].T for stc in stream)
@@ -375,7 +378,7 @@ def _check_labels(labels):
 def _check_stc(stc, i):
     if isinstance(stc, mne.SourceEstimate):
         return stc
-    if isinstance(stc, mne.source_estimate._BaseSourceEstimate):
+    if isinstance(stc, _ANY_STC):
         hint = (" Reduce a vector estimate with stc.magnitude() or stc.normal(src)."
                 if isinstance(stc, mne.VectorSourceEstimate) else "")
         raise TypeError(f"stcs[{i}] is a {type(stc).__name__}; only cortical surface "
@@ -490,7 +493,10 @@ def _standardize_inplace(Y, how):
     ssq = np.zeros(p)
     for s in starts:
         ssq += ((Y[s:s + _CHUNK] - mean) ** 2).sum(axis=0)
-    std = np.sqrt(ssq / n) if how == "features" else np.full(p, np.sqrt(ssq.sum() / (n * p)))
+    if how == "features":
+        std = np.sqrt(ssq / n)
+    else:
+        std = np.full(p, np.sqrt(ssq.sum() / (n * p)))
     scale = np.where(std > 0, std, 1.0)
     for s in starts:
         Y[s:s + _CHUNK] = (Y[s:s + _CHUNK] - mean) / scale

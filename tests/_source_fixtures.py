@@ -1,36 +1,32 @@
 """Fixtures over the shared read-only data: fsaverage5, HCP-MMP1, MNE testing stcs.
 
-The data live outside the repository (``../shared/data`` from the project root,
-or ``$MNE_OIVAE_SHARED_DATA``); tests skip, naming the missing path, only when
-they are absent.
+Built on the ``shared_data`` fixture of conftest.py (``../shared/data`` or
+``$MNE_OIVAE_SHARED_DATA``); import the ones a test module uses.
 """
 
-import os
 import shutil
-from pathlib import Path
 
 import mne
 import pytest
 
-SHARED = Path(os.environ.get("MNE_OIVAE_SHARED_DATA",
-                             Path(__file__).resolve().parents[1] / ".." / "shared" / "data"))
-
 
 def _require(path):
     if not path.exists():
-        pytest.skip(f"shared test data not found at {path}; set MNE_OIVAE_SHARED_DATA "
-                    "to the directory described in shared/data/README.md")
+        pytest.skip(f"shared test data incomplete: {path} is missing (see "
+                    "shared/data/README.md)")
     return path
 
 
 @pytest.fixture(scope="session")
-def subjects_dir(tmp_path_factory):
+def subjects_dir(shared_data, tmp_path_factory):
     """Writable subjects dir with fsaverage5 (surfaces linked, labels copied)."""
-    src = _require(SHARED / "subjects" / "fsaverage")
+    src = _require(shared_data / "subjects" / "fsaverage")
     dest = tmp_path_factory.mktemp("subjects") / "fsaverage"
     dest.mkdir()
     (dest / "surf").symlink_to(src / "surf")
-    shutil.copytree(src / "label", dest / "label")
+    (dest / "label").mkdir()
+    for annot in (src / "label").glob("*.annot"):  # copyfile: drop read-only modes
+        shutil.copyfile(annot, dest / "label" / annot.name)
     return dest.parent
 
 
@@ -43,9 +39,9 @@ def hcp_labels(subjects_dir):
 
 
 @pytest.fixture(scope="session")
-def meg_stc():
+def meg_stc(shared_data):
     """Real MEG source estimate from MNE's testing data, fsaverage ico-3."""
-    base = SHARED / "mne_testing" / "fsaverage_audvis_trunc-meg"
+    base = shared_data / "mne_testing" / "fsaverage_audvis_trunc-meg"
     _require(base.parent / (base.name + "-lh.stc"))
     stc = mne.read_source_estimate(base)
     stc.subject = "fsaverage"

@@ -51,7 +51,7 @@ def test_read_asf_cmu_layout(skeleton):
     assert len(skeleton) == 31  # root + 30 bones
     assert skeleton.bone_names[:7] == ["root", "lhipjoint", "lfemur", "ltibia", "lfoot",
                                        "ltoes", "rhipjoint"]
-    assert [b for b in skeleton.bone_names if skeleton.bones[b].dof].__len__() == 29
+    assert sum(bool(bone.dof) for bone in skeleton.bones.values()) == 29
     assert skeleton.n_channels == 62  # 59 angles + 3 root translations
     root = skeleton.bones["root"]
     assert root.dof == ("tx", "ty", "tz", "rx", "ry", "rz") and root.parent is None
@@ -61,7 +61,8 @@ def test_read_asf_cmu_layout(skeleton):
     np.testing.assert_allclose(femur.axis, [0, 0, 20])
     assert femur.axis_order == "XYZ" and femur.length == pytest.approx(7.16)
     np.testing.assert_allclose(np.linalg.norm(femur.direction), 1)
-    assert skeleton.bones["lhipjoint"].dof == () and skeleton.bones["lhipjoint"].limits.shape == (0, 2)
+    hip = skeleton.bones["lhipjoint"]
+    assert hip.dof == () and hip.limits.shape == (0, 2)
     assert skeleton.bones["lthumb"].parent == "lwrist"
     assert skeleton.bones["lclavicle"].parent == "thorax"
     parents = skeleton.parents
@@ -120,6 +121,8 @@ def _asf_cases():
          _line_of(ASF, "order TX"), "TX TY TZ RX RY RZ once"),
         (ASF.replace("lfemur ltibia", "lfemur ltibia\n    ltibia lfemur"),
          _line_of(ASF, "lfemur ltibia") + 1, "one parent for 'lfemur'"),
+        (ASF.replace("lfemur ltibia", "lfoot ltibia"), _line_of(ASF, "lfemur ltibia"),
+         "(it sits on a cycle)"),
         (ASF[:ASF.index(":hierarchy")], None, "a :hierarchy section"),
     ]
 

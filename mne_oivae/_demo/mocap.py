@@ -7,8 +7,8 @@ import numpy as np
 from ..mocap import SUBJECT7_WALKS, load_cmu_trials
 
 
-def run(out_dir, quick=False, *, path=None, download=True, n_components=16, lam=1.0,
-        n_iter=None, random_state=0, verbose=None):
+def run(out_dir, quick=False, *, path=None, download=True, drop_constant=True,
+        n_components=16, lam=0.1, n_iter=None, random_state=0, verbose=None):
     """Fit oi-VAE on CMU subject 7's walks, list the top joints and save figures.
 
     Prints the three joints with the largest weight for every active component
@@ -29,8 +29,16 @@ def run(out_dir, quick=False, *, path=None, download=True, n_components=16, lam=
         database's layout works, e.g. generated ones for tests.
     download : bool
         Whether missing files may be downloaded from the CMU database.
-    n_components, lam : int, float
-        Latent dimension and group-lasso strength of :class:`mne_oivae.OIVAE`.
+    drop_constant : bool
+        Leave out the channels that never move (CMU's fingers): their zero
+        variance makes the Gaussian likelihood degenerate (see
+        :func:`mne_oivae.mocap.load_cmu_trials`).
+    n_components : int
+        Latent dimension K.
+    lam : float
+        Group-lasso strength per frame of :class:`mne_oivae.OIVAE`. On ten
+        generated walks, 1 prunes all but one component while 0.1 keeps the
+        moving limbs and prunes clavicles, wrists and toes.
     n_iter : int | None
         Training iterations; ``None`` uses 300 if ``quick`` else 5000.
     random_state : int
@@ -52,14 +60,15 @@ def run(out_dir, quick=False, *, path=None, download=True, n_components=16, lam=
     """
     import matplotlib.pyplot as plt
 
-    from .. import OIVAE
-    from ..viz import plot_group_weights, plot_poses
+    from ..estimator import OIVAE
+    from ..viz import plot_group_weights
+    from ..viz._pose import plot_poses
 
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     trials = SUBJECT7_WALKS[:2] if quick else SUBJECT7_WALKS[:10]
     data = load_cmu_trials(7, list(trials), path=path, download=download,
-                           verbose=verbose)
+                           drop_constant=drop_constant, verbose=verbose)
     n_iter = (300 if quick else 5000) if n_iter is None else n_iter
     model = OIVAE(n_components=n_components, lam=lam, n_iter=n_iter,
                   batch_size=min(64, data.X.shape[0]), random_state=random_state,
@@ -71,7 +80,8 @@ def run(out_dir, quick=False, *, path=None, download=True, n_components=16, lam=
     print(table)
 
     files = []
-    fig = plot_group_weights(model, group_names=data.groups.names)
+    fig = plot_group_weights(model, title=f"oi-VAE weights, K={n_components}, "
+                             f"lambda={lam:g}", show=False)
     files.append(_save(fig, out_dir / "mocap_group_weights.png"))
     samples = model.sample(6, random_state=random_state)
     fig = plot_poses(data.skeleton, samples, scaler=data.scaler, show=False,
@@ -98,14 +108,15 @@ def top_joints_table(weights, names, k=3):
     """
     weights = np.asarray(weights)
     total = weights.sum(axis=0)
-    rows = [f"{'component':>9}  top {k} joints (share of the component's weight)"]
+    rows = [f"{'component':>9}  {'weight':>6}  top {k} joints (share of the "
+            "component's weight)"]
     for j in np.argsort(-total, kind="stable"):
         if total[j] == 0:
             continue
         order = np.argsort(-weights[:, j], kind="stable")[:k]
         joints = ", ".join(f"{names[g]} ({weights[g, j] / total[j]:.0%})" for g in order
                            if weights[g, j] > 0)
-        rows.append(f"{j:>9}  {joints}")
+        rows.append(f"{j:>9}  {total[j]:6.2f}  {joints}")
     if len(rows) == 1:
         rows.append("(no active component: every weight was pruned; lower lam)")
     return "\n".join(rows)

@@ -143,38 +143,35 @@ def read_amc(fname, skeleton):
 
 
 def _split_header(lines, fname):
-    """Tokenise the non-empty lines; consume comments and ``:keywords`` up front."""
-    linenos, tokens = [], []
-    radians, in_header = False, True
-    for lineno, line in enumerate(lines, start=1):
+    """Check the header (comments, ``:keywords``); tokenise the non-empty lines after it."""
+    radians = False
+    for start, line in enumerate(lines):
         parts = line.split()
-        if not parts:
-            continue
-        if in_header and parts[0].startswith(("#", ":")):
+        if parts and not parts[0].startswith(("#", ":")):
+            break
+        if parts and parts[0].startswith(":"):
             keyword = parts[0].lower()
-            if keyword.startswith(":"):
-                if keyword not in _HEADER_KEYWORDS or len(parts) != 1:
-                    raise MocapParseError(fname, lineno, "a header keyword (:FULLY-"
-                                          "SPECIFIED, :DEGREES or :RADIANS)", line.strip())
-                radians = radians or keyword == ":radians"
-            continue
-        in_header = False
-        linenos.append(lineno)
-        tokens.append(parts)
-    return linenos, tokens, radians
-
-
-def _is_frame_number(parts):
-    # CMU numbers frames from 1; 18 digits keep the number inside int64
-    return (len(parts) == 1 and len(parts[0]) <= 18 and parts[0].isascii()
-            and parts[0].isdigit())
+            if keyword not in _HEADER_KEYWORDS or len(parts) != 1:
+                raise MocapParseError(fname, start + 1, "a header keyword (:FULLY-"
+                                      "SPECIFIED, :DEGREES or :RADIANS)", line.strip())
+            radians = radians or keyword == ":radians"
+    else:
+        start = len(lines)
+    split = [line.split() for line in lines[start:]]
+    linenos = [i for i, parts in enumerate(split, start=start + 1) if parts]
+    return linenos, [parts for parts in split if parts], radians
 
 
 def _frame_layout(linenos, tokens, fname):
     """Check that frames are a number line followed by the same count of bone lines."""
     if not tokens:
         raise MocapParseError(fname, None, "at least one frame, but the file has none")
-    starts = np.flatnonzero([_is_frame_number(t) for t in tokens])
+    starts = np.flatnonzero([len(t) == 1 and t[0].isdigit() for t in tokens])
+    for k in starts:
+        # CMU numbers frames from 1; 18 digits keep the number inside int64
+        if not (tokens[k][0].isascii() and len(tokens[k][0]) <= 18):
+            raise MocapParseError(fname, linenos[k], "a frame number of at most 18 "
+                                  "ASCII digits", tokens[k][0])
     if starts.size == 0 or starts[0] != 0:
         raise MocapParseError(fname, linenos[0], "a frame number", " ".join(tokens[0]))
     n_per = (starts[1] if starts.size > 1 else len(tokens)) - 1

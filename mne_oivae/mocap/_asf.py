@@ -155,7 +155,7 @@ def read_asf(fname):
 
 
 class _ASFParser:
-    """Recursive-descent reader of the ASF sections, one line at a time."""
+    """Line-oriented reader of the ASF sections, keeping line numbers for errors."""
 
     def __init__(self, fname):
         self.fname = str(fname)
@@ -192,8 +192,8 @@ class _ASFParser:
 
     # -- sections -------------------------------------------------------------------
     def parse(self):
-        handlers = {":version": self.skip_value, ":name": self.parse_name,
-                    ":namespace": self.skip_value, ":units": self.parse_units,
+        handlers = {":version": self.skip_line, ":name": self.parse_name,
+                    ":namespace": self.skip_line, ":units": self.parse_units,
                     ":documentation": self.skip_section, ":root": self.parse_root,
                     ":bonedata": self.parse_bonedata, ":hierarchy": self.parse_hierarchy}
         seen = {}
@@ -213,7 +213,7 @@ class _ASFParser:
                 raise self.error(None, f"a {key} section, but the file has none")
         return self.build()
 
-    def skip_value(self, lineno, tokens):
+    def skip_line(self, lineno, tokens):
         pass
 
     def skip_section(self, lineno, tokens):

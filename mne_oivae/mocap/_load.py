@@ -5,7 +5,6 @@ from pathlib import Path
 
 import numpy as np
 import pooch
-import requests
 from mne.utils import get_config, logger, verbose
 
 from .._validation import check_int, validate_type
@@ -79,14 +78,19 @@ class MocapTrials:
 
 
 @verbose
-def load_cmu_trials(subject, trials, *, path=None, scaler=None, download=True,
-                    base_url=None, verbose=None):
+def load_cmu_trials(subject, trials, *, path=None, scaler=None, drop_constant=False,
+                    download=True, base_url=None, verbose=None):
     """Load CMU motion-capture trials as joint angles grouped by joint.
 
     The paper's preprocessing (Sec. 6.2): every joint with degrees of freedom is
     one group (1 to 3 angles), the root's three translations are dropped and every
     channel is scaled to [0, 1] by its training range. For subject 7 this gives
     59 angles in 29 joints.
+
+    Channels that never move in the training trials (CMU's finger angles) have
+    zero variance, which makes a Gaussian likelihood degenerate: a model can
+    gain without bound by shrinking their noise. ``drop_constant=True`` leaves
+    them out (for subject 7, 57 angles in 27 joints).
 
     Parameters
     ----------
@@ -103,7 +107,11 @@ def load_cmu_trials(subject, trials, *, path=None, scaler=None, download=True,
         first of them.
     scaler : ChannelScaler | None
         ``None`` fits a new scaler on these trials (training data). Pass the
-        ``scaler`` of the training set to scale test trials the same way.
+        ``scaler`` of the training set to scale test trials the same way; its
+        ``channel_names_`` then select the channels.
+    drop_constant : bool
+        Leave out channels that are constant over these trials, and joints left
+        without channels. Only used when fitting a new scaler.
     download : bool
         Whether to download missing files from the CMU database.
     base_url : str | None
@@ -140,25 +148,33 @@ def load_cmu_trials(subject, trials, *, path=None, scaler=None, download=True,
     """
     if scaler is not None:
         validate_type(scaler, ChannelScaler, "scaler", "ChannelScaler or None")
+    validate_type(drop_constant, bool, "drop_constant")
     asf_fname, amc_fnames = fetch_cmu_mocap(subject, trials, path=path,
                                             download=download, base_url=base_url)
     skeleton = read_asf(asf_fname)
     motions = [read_amc(fname, skeleton) for fname in amc_fnames]
-    keep = [i for i, name in enumerate(skeleton.channel_names)
-            if name not in ("root_tx", "root_ty", "root_tz")]
-    names = [skeleton.channel_names[i] for i in keep]
-    angles = np.concatenate([motion.data[:, keep] for motion in motions])
-    bones = skeleton.channel_bones[keep]
-    joints, sizes = np.unique(bones, return_counts=True)  # bones come in file order
-    groups = GroupSpec.from_sizes(sizes, names=[skeleton.bone_names[j] for j in joints])
+    data = np.concatenate([motion.data for motion in motions])
     if scaler is None:
-        scaler = ChannelScaler().fit(angles, channel_names=names)
-    elif scaler.channel_names_ is not None and scaler.channel_names_ != names:
-        raise ValueError("scaler was fitted on other channels than those of subject "
-                         f"{subject}'s skeleton ({len(scaler.channel_names_)} vs "
-                         f"{len(names)} channels); pass the scaler of trials of the "
-                         "same subject")
-    X = scaler.transform(angles).astype(np.float32)
+        keep = [i for i, name in enumerate(skeleton.channel_names)
+                if name not in ("root_tx", "root_ty", "root_tz")
+                and not (drop_constant and np.ptp(data[:, i]) == 0)]
+        names = [skeleton.channel_names[i] for i in keep]
+        scaler = ChannelScaler().fit(data[:, keep], channel_names=names)
+    else:
+        names = getattr(scaler, "channel_names_", None)
+        if not names:
+            raise ValueError("scaler is not fitted or has no channel names; pass the "
+                             "scaler of the training trials (MocapTrials.scaler)")
+        unknown = [name for name in names if name not in skeleton.channel_names]
+        if unknown:
+            raise ValueError(f"scaler was fitted on other channels than those of subject "
+                             f"{subject}'s skeleton ({len(unknown)} unknown, e.g. "
+                             f"{unknown[0]!r}); pass the scaler of training trials of "
+                             "the same subject")
+        keep = [skeleton.channel_names.index(name) for name in names]
+    X = scaler.transform(data[:, keep]).astype(np.float32)
+    groups = GroupSpec.from_labels([skeleton.bone_names[b]  # one group per joint
+                                    for b in skeleton.channel_bones[keep]])
     n_frames = np.array([motion.n_frames for motion in motions])
     logger.info(f"Loaded {len(motions)} trial(s) of CMU subject {subject}: "
                 f"{X.shape[0]} frames, {X.shape[1]} angles in {groups.n_groups} joints")
@@ -249,7 +265,7 @@ def _find_or_download(name, sub, folders, download, base_url):
     try:
         fname = pooch.retrieve(url, known_hash=known_hash, fname=name, path=target,
                                progressbar=False)
-    except (requests.RequestException, OSError) as exc:
+    except OSError as exc:  # requests' errors (connection, HTTP status) are OSErrors
         raise MocapDataNotFoundError(
             f"Data not found: {name} is in none of: {looked}, and downloading it from "
             f"{url} failed ({exc}). {fix}", searched=folders) from exc

@@ -20,7 +20,7 @@ def read_lines(fname):
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
         lineno = raw.count(b"\n", 0, exc.start) + 1
-        raise MocapParseError(fname.name, lineno, "UTF-8 (ASCII) text",
+        raise MocapParseError(fname, lineno, "UTF-8 (ASCII) text",
                               repr(raw[exc.start:exc.start + 4])) from None
     return [line.rstrip("\r") for line in text.split("\n")]
 

@@ -1,0 +1,95 @@
+"""``mne-oivae demo meg``: find planted functional networks in simulated MEG sources."""
+
+import time
+from pathlib import Path
+
+import mne
+
+from ..datasets._networks import simulate_networks
+from ..estimator import OIVAE
+from ..metrics import network_recovery_f1
+from ..source import component_maps, stc_to_groups, top_groups
+from ..viz._brain import plot_component, plot_group_interactions
+
+#: oi-VAE settings that recover the planted networks of simulate_networks()
+#: (benchmarks/network_recovery.py): one-dimensional label time courses, so the
+#: generators are the identity and the group lasso acts on the loadings.
+SETTINGS = {"n_components": 8, "lam": 0.05, "group_latent_dim": None, "n_iter": 3000,
+            "warmup": 0, "lam_warmup": 1500}
+THRESHOLD = 0.5  # share of a component's peak weight that puts a region in it
+
+
+def run(out_dir, quick=False, *, subjects_dir=None, accept=False, random_state=0):
+    """Simulate networks on fsaverage, fit oi-VAE, compare with the truth, save brains.
+
+    Prints every planted network next to the component matched to it (its
+    strongest regions and the best-match F1) and saves brain screenshots of the
+    components of the first two networks plus the region interaction circle.
+
+    Parameters
+    ----------
+    out_dir : path-like
+        Folder for the PNG files (created if needed).
+    quick : bool
+        Fewer epochs and iterations (a smoke test; recovery may be partial).
+    subjects_dir : path-like | None
+        Subjects directory with fsaverage. ``None`` uses ``SUBJECTS_DIR`` and
+        otherwise downloads fsaverage with :func:`mne.datasets.fetch_fsaverage`.
+    accept : bool
+        Accept the HCP-MMP1 license if the parcellation must be downloaded
+        (see :func:`mne_oivae.read_hcpmmp1_labels`).
+    random_state : int
+        Seed of simulation and fit.
+
+    Returns
+    -------
+    f1 : ndarray, shape (n_networks,)
+        Best-match F1 of every planted network.
+    """
+    import matplotlib
+
+    matplotlib.use("Agg")
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    subjects_dir = mne.utils.get_subjects_dir(subjects_dir)
+    if subjects_dir is None:
+        subjects_dir = Path(mne.datasets.fetch_fsaverage(verbose=False)).parent
+    sim = simulate_networks(n_epochs=5 if quick else 20, subjects_dir=subjects_dir,
+                            accept=accept, random_state=random_state, verbose=False)
+    grouped = stc_to_groups(sim.stcs, sim.labels, src=sim.src, verbose=False)
+    settings = dict(SETTINGS, **({"n_iter": 300, "lam_warmup": 150} if quick else {}))
+    model = OIVAE(random_state=random_state, verbose=False, **settings)
+    start = time.perf_counter()
+    model.fit(grouped.X, grouped.groups)
+    print(f"oi-VAE on {len(sim.stcs)} simulated source estimates (fsaverage ico-3): "
+          f"{grouped.X.shape[0]} time points x {grouped.X.shape[1]} HCP-MMP1 regions, "
+          f"K = {model.n_components}, lambda = {model.lam}, "
+          f"{time.perf_counter() - start:.0f} s")
+    f1, components = network_recovery_f1(sim.true_sets, model.group_weights_,
+                                         threshold=THRESHOLD)
+    tops = top_groups(model, k=grouped.groups.n_groups)
+    for (name, regions), score, comp in zip(sim.networks.items(), f1, components):
+        print(f"\nnetwork {name!r} (F1 = {score:.2f}, component {comp})")
+        found = [r for r, w in tops[comp] if w >= THRESHOLD * tops[comp][0][1]] if (
+            comp >= 0 and tops[comp]) else []
+        for k in range(max(len(regions), len(found))):
+            truth = regions[k] if k < len(regions) else ""
+            print(f"  {truth:<52} {found[k] if k < len(found) else ''}")
+    print(f"\nmean best-match F1: {f1.mean():.2f} (left: planted regions, right: "
+          f"regions of the matched component, weight >= {THRESHOLD} x its peak)")
+    maps = component_maps(model, grouped)
+    shown = [c for c in components if c >= 0 and model.group_weights_[:, c].any()]
+    for comp in shown[:2]:
+        fname = out_dir / f"meg_component_{comp}.png"
+        fig = plot_component(maps, int(comp), "fsaverage", subjects_dir)
+        if isinstance(fig, mne.viz.Brain):
+            fig.save_image(fname)
+            fig.close()
+        else:
+            fig.savefig(fname, dpi=100)
+        print(f"Saved component {comp} on the brain to {fname}")
+    fname = out_dir / "meg_group_interactions.png"
+    plot_group_interactions(model, title="regions sharing components",
+                            show=False).savefig(fname, dpi=100)
+    print(f"Saved the region interaction circle to {fname}")
+    return f1

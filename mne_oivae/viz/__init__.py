@@ -1,0 +1,5 @@
+"""Figures: weight heatmaps, component maps on the brain, skeleton poses."""
+
+from ._weights import plot_group_weights
+
+__all__ = ["plot_group_weights"]

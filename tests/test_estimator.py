@@ -1,0 +1,142 @@
+"""OIVAE estimator: API contract, exact likelihood, persistence."""
+
+import numpy as np
+import pytest
+import torch
+from scipy.stats import multivariate_normal
+
+from mne_oivae import GroupSpec, NotFittedError, OIVAE, read_oivae
+from mne_oivae.datasets import make_bars
+
+
+@pytest.fixture(scope="module")
+def linear_data():
+    rng = np.random.default_rng(0)
+    loadings = np.zeros((6, 2))
+    loadings[:3, 0] = [1.0, 0.8, -0.6]
+    loadings[3:, 1] = [0.9, -1.2, 0.5]
+    X = rng.standard_normal((600, 2)) @ loadings.T + 0.3 * rng.standard_normal((600, 6))
+    return X.astype(np.float32), GroupSpec.from_sizes([1, 2, 3], names=["a", "b", "c"])
+
+
+@pytest.fixture(scope="module")
+def fitted(linear_data):
+    X, groups = linear_data
+    return OIVAE(n_components=3, lam=0.05, n_iter=1500, batch_size=100, warmup=100,
+                 random_state=0, verbose=False).fit(X, groups)
+
+
+def test_fit_attributes(fitted, linear_data):
+    X, groups = linear_data
+    assert fitted.group_weights_.shape == (3, 3)
+    assert (fitted.group_weights_ >= 0).all()
+    assert fitted.n_features_in_ == 6 and fitted.groups_ == groups
+    assert fitted.n_iter_ == 1500
+    assert set(fitted.history_) == {"iteration", "reconstruction", "kl", "log_prior_theta",
+                                    "group_lasso", "elbo"}
+    n_epochs = len(fitted.history_["elbo"])
+    assert n_epochs == 1500 // (600 // 100)
+    # the objective improves during training
+    assert fitted.history_["elbo"][-10:].mean() > fitted.history_["elbo"][:10].mean()
+    np.testing.assert_allclose(
+        fitted.history_["elbo"],
+        fitted.history_["reconstruction"] - fitted.history_["kl"]
+        + fitted.history_["log_prior_theta"] + fitted.history_["group_lasso"], rtol=1e-6)
+    assert fitted.transform(X).shape == (600, 3)
+    assert fitted.sample(7, random_state=0).shape == (7, 6)
+    np.testing.assert_array_equal(fitted.sample(3, random_state=1),
+                                  fitted.sample(3, random_state=1))
+    assert fitted.get_params()["n_components"] == 3
+    assert "n_components=3" in repr(fitted)
+
+
+def test_score_equals_exact_marginal_likelihood():
+    """Affine generators make oi-VAE linear-Gaussian: log p(x) is known exactly."""
+    rng = np.random.default_rng(1)
+    X = (rng.standard_normal((400, 2)) @ rng.standard_normal((2, 5))
+         + 0.5 * rng.standard_normal((400, 5))).astype(np.float32)
+    groups = GroupSpec([np.array([4, 0]), np.array([1, 2, 3])])  # permuted features
+    for latent_dim in (1, None):  # affine and identity generators
+        model = OIVAE(n_components=2, lam=0.0, group_latent_dim=latent_dim, n_iter=800,
+                      batch_size=100, warmup=0, random_state=0, verbose=False).fit(X, groups)
+        module = model.module_
+        with torch.no_grad():
+            M = module.loading_matrix().double().numpy()
+            b = module.feature_bias.double().numpy()
+            D = np.exp(module.log_var.double().numpy())
+        order = module.layout.feature_order
+        Xi = X[:50][:, order]
+        exact = multivariate_normal(b, M @ M.T + np.diag(D)).logpdf(Xi)
+        estimate = model.score_samples(X[:50], n_importance=4000)
+        np.testing.assert_allclose(estimate, exact, atol=0.05)
+        assert model.score(X[:50], n_importance=4000) == pytest.approx(exact.mean(), abs=0.02)
+
+
+def test_lam_prunes_to_exact_zeros(linear_data):
+    X, groups = linear_data
+    sparse = OIVAE(n_components=4, lam=0.5, n_iter=1500, batch_size=100, random_state=0,
+                   verbose=False).fit(X, groups)
+    dense = OIVAE(n_components=4, lam=0.0, n_iter=300, batch_size=100, random_state=0,
+                  verbose=False).fit(X, groups)
+    assert (sparse.group_weights_ == 0).sum() >= 4
+    assert len(sparse.active_components_) < 4
+    assert (dense.group_weights_ > 0).all()
+
+
+def test_save_read_round_trip(fitted, linear_data, tmp_path):
+    X, _ = linear_data
+    fname = fitted.save(tmp_path / "model.h5")
+    model = read_oivae(fname)
+    np.testing.assert_array_equal(model.group_weights_, fitted.group_weights_)
+    np.testing.assert_array_equal(model.transform(X), fitted.transform(X))
+    np.testing.assert_array_equal(model.sample(5, random_state=3),
+                                  fitted.sample(5, random_state=3))
+    for (k, a), (_, b) in zip(model.module_.state_dict().items(),
+                              fitted.module_.state_dict().items()):
+        assert torch.equal(a, b), k
+    assert model.get_params() == fitted.get_params()
+    assert model.groups_ == fitted.groups_
+    for key, value in fitted.history_.items():
+        np.testing.assert_array_equal(model.history_[key], value)
+    with pytest.raises(FileExistsError, match="overwrite=True"):
+        fitted.save(fname)
+    fitted.save(fname, overwrite=True)
+
+
+def test_fit_is_deterministic_and_returns_self():
+    X, groups = make_bars(n_samples=128, random_state=0)
+    a = OIVAE(n_components=4, n_iter=50, batch_size=32, random_state=7, verbose=False)
+    assert a.fit(X, groups) is a
+    b = OIVAE(n_components=4, n_iter=50, batch_size=32, random_state=7,
+              verbose=False).fit(X, groups)
+    for pa, pb in zip(a.module_.parameters(), b.module_.parameters()):
+        assert torch.equal(pa, pb)
+
+
+def test_n_init_keeps_best_screened_initialisation(monkeypatch):
+    X, groups = make_bars(n_samples=128, random_state=0)
+    screened = []
+    run = OIVAE._run
+
+    def recording_run(self, trainer, history, spec, n_iter, *args):
+        run(self, trainer, history, spec, n_iter, *args)
+        if n_iter == 30:  # the screening phase: a third of n_iter
+            screened.append((np.mean(history["elbo"][-5:]), trainer.module))
+
+    monkeypatch.setattr(OIVAE, "_run", recording_run)
+    model = OIVAE(n_components=4, n_iter=90, batch_size=32, n_init=3, random_state=0,
+                  verbose=False).fit(X, groups)
+    assert len(screened) == 3
+    assert len({score for score, _ in screened}) == 3  # different initialisations
+    best = max(screened, key=lambda item: item[0])[1]
+    assert model.module_ is best
+    # 30 screening iterations (7 epochs of 4 + 2) then 60 more (15 epochs)
+    assert model.n_iter_ == 90 and len(model.history_["elbo"]) == 8 + 15
+
+
+def test_not_fitted():
+    model = OIVAE()
+    for call in (lambda: model.transform(np.zeros((2, 3))), lambda: model.sample(2),
+                 lambda: model.score(np.zeros((2, 3))), lambda: model.save("x.h5")):
+        with pytest.raises(NotFittedError, match="not fitted yet"):
+            call()

@@ -1,0 +1,118 @@
+"""Every bad input gets a message naming the argument, what came and what is expected."""
+
+import numpy as np
+import pytest
+import torch
+
+from mne_oivae import DivergenceError, GroupSpec, NotFittedError, OIVAE
+from mne_oivae.datasets import make_bars
+
+X_OK, GROUPS_OK = make_bars(n_samples=64, size=4, random_state=0)
+
+
+def _fit(X=X_OK, groups=GROUPS_OK, **params):
+    kwargs = dict(n_components=2, n_iter=8, batch_size=16, verbose=False)
+    kwargs.update(params)
+    return OIVAE(**kwargs).fit(X, groups)
+
+
+@pytest.mark.parametrize("params, error, match", [
+    ({"n_components": 0}, ValueError, "n_components must be an integer >= 1, got 0"),
+    ({"n_components": 2.5}, TypeError, "n_components must be an instance of int"),
+    ({"lam": -1.0}, ValueError, "lam must be >= 0, got -1.0"),
+    ({"lam": float("nan")}, ValueError, "lam must be finite"),
+    ({"lam": "big"}, TypeError, "lam must be an instance of float, got str"),
+    ({"batch_size": 100}, ValueError,
+     r"batch_size \(100\) is larger than the number of samples \(64\)"),
+    ({"activation": "swish"}, ValueError, "Invalid value for the 'activation' parameter"),
+    ({"device": "tpu"}, ValueError, "device must be"),
+    ({"prior_scale": 0}, ValueError, "prior_scale must be > 0"),
+    ({"lr": -1e-3}, ValueError, "lr must be > 0"),
+    ({"generator_hidden": 16}, TypeError, "generator_hidden must be an instance of tuple"),
+    ({"group_latent_dim": None, "generator_hidden": (4,)}, ValueError,
+     "identity generators"),
+    ({"n_init": 0}, ValueError, "n_init must be an integer >= 1"),
+    ({"random_state": "seed"}, TypeError, "random_state must be None, an int"),
+])
+def test_bad_parameters(params, error, match):
+    with pytest.raises(error, match=match):
+        _fit(**params)
+
+
+@pytest.mark.parametrize("X, error, match", [
+    (X_OK[:, 0], ValueError, "X must be a 2D array.*got an array with 1 dimension"),
+    (X_OK[:0], ValueError, r"X is empty \(shape \(0, 16\)\)"),
+    (np.full((64, 16), "a"), TypeError, "X must hold real numbers, got an array of dtype"),
+    (np.where(np.eye(64, 16) > 0, np.nan, X_OK), ValueError,
+     r"X contains 16 non-finite value\(s\).*first at sample 0, feature 0"),
+    (np.where(np.eye(64, 16) > 0, np.inf, X_OK), ValueError, "NaN or Inf"),
+    (X_OK[:, :15], ValueError, "groups describe 16 features, but X has 15 columns"),
+])
+def test_bad_data(X, error, match):
+    with pytest.raises(error, match=match):
+        _fit(X=X)
+
+
+@pytest.mark.parametrize("groups, match", [
+    ([[0, 1], [], list(range(2, 16))], "group 1 is empty"),
+    ([list(range(8)), list(range(7, 16))], "feature 7 is in more than one group"),
+    ([list(range(8)), list(range(8, 17))], "indices must be < n_features"),
+    ([4, 4, 4, 4], "use GroupSpec.from_sizes"),
+])
+def test_bad_groups(groups, match):
+    with pytest.raises(ValueError, match=match):
+        _fit(groups=groups)
+
+
+def test_wrong_feature_count_after_fit():
+    model = _fit()
+    for call in (model.transform, model.score, model.score_samples):
+        with pytest.raises(ValueError, match="X has 15 features, but the model was fitted "
+                                             "with 16 features"):
+            call(X_OK[:, :15])
+    with pytest.raises(ValueError, match="Z has 3 features, but the model was fitted with 2"):
+        model.inverse_transform(np.zeros((2, 3)))
+
+
+def test_not_fitted_error_is_sklearn_compatible():
+    with pytest.raises(NotFittedError, match="not fitted yet. Call 'fit'"):
+        OIVAE().transform(X_OK)
+    assert issubclass(NotFittedError, (ValueError, AttributeError))
+
+
+def test_resume_needs_checkpoint():
+    with pytest.raises(ValueError, match="resume=True needs the checkpoint"):
+        OIVAE(n_iter=2, batch_size=16).fit(X_OK, GROUPS_OK, resume=True)
+
+
+def test_nan_mid_fit_stops_and_restores(monkeypatch):
+    """A NaN injected at iteration 23 names the term and iteration; weights stay finite."""
+    from mne_oivae._model import OIVAEModule
+
+    calls = {"n": 0}
+    decode = OIVAEModule.decode
+
+    def poisoned(self, z):
+        out = decode(self, z)
+        if self.training:
+            calls["n"] += 1
+            if calls["n"] == 24:  # the 24th training step is iteration 23
+                out = out * torch.nan
+        return out
+
+    monkeypatch.setattr(OIVAEModule, "decode", poisoned)
+    model = OIVAE(n_components=2, n_iter=100, batch_size=16, verbose=False)
+    with pytest.raises(DivergenceError,
+                       match="reconstruction term of the ELBO became non-finite at "
+                             "iteration 23.*restored to its last finite state "
+                             r"\(iteration 20\)"):
+        model.fit(X_OK, GROUPS_OK)
+    assert all(torch.isfinite(p).all() for p in model.module_.parameters())
+    assert np.isfinite(model.group_weights_).all()
+    assert model.n_iter_ == 20 and len(model.history_["elbo"]) == 5
+    assert np.isfinite(model.transform(X_OK)).all()
+
+
+def test_group_spec_passes_through():
+    spec = GroupSpec.from_sizes([4, 4, 4, 4], names=list("abcd"))
+    assert _fit(groups=spec).groups_.names == list("abcd")
