@@ -42,6 +42,7 @@ class LoopOIVAE(nn.Module):
         def copy(t):
             return nn.Parameter(t.detach().clone())
 
+        self.register_buffer("noise_floor", module.noise_floor.clone())
         self.enc_weights = nn.ParameterList([copy(w) for w in module.enc_weights])
         self.enc_biases = nn.ParameterList([copy(b) for b in module.enc_biases])
         self.enc_out_weight = copy(module.enc_out_weight)
@@ -91,9 +92,9 @@ class LoopOIVAE(nn.Module):
         for g, sl in enumerate(self.slices):
             mean = self.group_mean(g, z.reshape(-1, z.shape[-1])).reshape(
                 *z.shape[:-1], -1)
-            log_var = self.log_var[g]
-            quad = ((x[..., sl] - mean) ** 2 * torch.exp(-log_var)).sum(-1)
-            total = total - 0.5 * (quad + log_var.sum() + log_var.numel() * _LOG_2PI)
+            var = torch.exp(self.log_var[g]) + self.noise_floor
+            quad = ((x[..., sl] - mean) ** 2 / var).sum(-1)
+            total = total - 0.5 * (quad + torch.log(var).sum() + var.numel() * _LOG_2PI)
         return total
 
     def log_prior_theta(self, prior_scale):

@@ -4,7 +4,10 @@ All groups are computed with one set of batched tensor operations. Groups are
 reordered internally into a few *buckets* of similar size; each bucket's output
 layer is one batched matmul padded to the bucket's largest group, so unequal
 group sizes (1-3 joint angles, 20-700 vertices per region) cost a handful of
-kernels per step instead of one per group.
+kernels per step instead of one per group. During training the output layer
+and the Gaussian likelihood are one fused operation on a padded copy of the
+minibatch (:meth:`OIVAEModule.expected_log_likelihood`): the generator means
+are never materialised, so a step makes a few passes over the minibatch.
 """
 
 import math
@@ -68,6 +71,28 @@ def _optimal_buckets(sorted_sizes, cost):
     return bounds[::-1]
 
 
+def bucket_cost_for(n_rows, out_width):
+    """Padding cells that cost as much time as one more output bucket.
+
+    A bucket adds about a dozen kernel launches (~0.1 ms on a CPU); a padded
+    cell costs ``n_rows`` rows of arithmetic (``6 * out_width`` flops forward
+    and backward) and of memory traffic (a few passes of 4 bytes), so small
+    minibatches favour few wide buckets and large ones many tight buckets.
+
+    Parameters
+    ----------
+    n_rows : int
+        Rows of the output layer per step (minibatch size times MC samples).
+    out_width : int
+        Input width of the output layer (last hidden width, or p if affine).
+
+    Returns
+    -------
+    cost : float
+    """
+    return max(1.0, 5e5 / (n_rows * (out_width + 28)))
+
+
 class OIVAEModule(nn.Module):
     """oi-VAE network: q(z|x) = N(mu(x), sigma(x)^2) and x(g) ~ N(f_g(W(g) z), D_g).
 
@@ -118,22 +143,17 @@ class OIVAEModule(nn.Module):
         # pruning columns before the likelihood has shaped them.
         self.W = nn.Parameter(torch.randn(n_groups, p, k, generator=generator))
         if self.identity:
-            mask = torch.arange(p)[None, :] < torch.as_tensor(layout.sizes)[:, None]
-            self.register_buffer("W_mask", mask[:, :, None].to(self.W.dtype))
             with torch.no_grad():
-                self.W.mul_(self.W_mask)
-        else:
-            self.W_mask = None
+                self.W.mul_(torch.arange(p)[None, :, None]
+                            < torch.as_tensor(layout.sizes)[:, None, None])
 
         widths = [p, *generator_hidden]
         self.gen_weights = nn.ParameterList(
             [uniform(n_groups, a, b, fan_in=a) for a, b in zip(widths[:-1], widths[1:])])
         self.gen_biases = nn.ParameterList(
             [uniform(n_groups, 1, b, fan_in=a) for a, b in zip(widths[:-1], widths[1:])])
-        if self.identity:
-            self.out_weights = nn.ParameterList()
-        else:
-            self.out_weights = nn.ParameterList()
+        self.out_weights = nn.ParameterList()
+        if not self.identity:
             for start, stop, width, _ in layout.buckets:
                 # Padding columns of a bucket are held at zero: no output, no prior.
                 mask = (torch.arange(width)[None, :]
@@ -147,12 +167,40 @@ class OIVAEModule(nn.Module):
                                  for start, stop, _, _ in layout.buckets]
         self.feature_bias = nn.Parameter(torch.zeros(n_feat))
         self.log_var = nn.Parameter(torch.zeros(n_feat))
-        for start, stop, width, valid in layout.buckets:
-            if valid is not None:
-                self.register_buffer(f"valid_{start}", torch.as_tensor(valid))
+        # A feature that never varies (a finger channel in motion capture) would
+        # otherwise drive its variance to 0 and its likelihood to infinity, and
+        # dominate the fit; the estimator sets the floor from the data's scale.
+        self.register_buffer("noise_floor", torch.zeros(()))
+        self._register_padding(p)
+
+    def _register_padding(self, p):
+        """Index maps between internal features and the padded output layout.
+
+        The padded layout is the buckets' outputs side by side, each bucket
+        (n, groups, width) flattened; identity generators have one bucket
+        holding every feature unpadded. ``padded_features`` gives the internal
+        feature of every padded column (padding repeats its group's last
+        feature); ``padded_position`` the padded column of every internal
+        feature (``None`` when the two orders agree). Identity generators use
+        ``loading_rows``: the row of W reshaped to (G * p, K) of each feature.
+        """
+        sizes = self.layout.sizes
+        first = np.concatenate([[0], np.cumsum(sizes)[:-1]])
         if self.identity:
-            flat = np.concatenate([g * p + np.arange(s) for g, s in enumerate(layout.sizes)])
-            self.register_buffer("identity_valid", torch.as_tensor(flat))
+            features = np.arange(self.layout.n_features)
+            rows = np.concatenate([g * p + np.arange(s) for g, s in enumerate(sizes)])
+            self.register_buffer("loading_rows", torch.as_tensor(rows), persistent=False)
+        else:
+            cols = [np.minimum(np.arange(width)[None, :], sizes[start:stop, None] - 1)
+                    + first[start:stop, None] for start, stop, width, _ in self.layout.buckets]
+            features = np.concatenate([c.ravel() for c in cols])
+        position = np.empty(self.layout.n_features, dtype=np.int64)
+        real = np.concatenate([[True], features[1:] != features[:-1]])
+        position[features[real]] = np.flatnonzero(real)
+        self.register_buffer("padded_features", torch.as_tensor(features), persistent=False)
+        self.register_buffer("padded_position", None if len(features) == len(position) and (
+            position == np.arange(len(position))).all() else torch.as_tensor(position),
+            persistent=False)
 
     # -- parameter groups ----------------------------------------------------
     def encoder_parameters(self):
@@ -163,37 +211,81 @@ class OIVAEModule(nn.Module):
         return [*self.gen_weights, *self.gen_biases, *self.out_weights, self.feature_bias]
 
     # -- forward -------------------------------------------------------------
-    def encode(self, x, std_multiplier=1.0):
-        """Mean and standard deviation of q(z|x), each (n, K)."""
+    def encode(self, x, std_multiplier=1.0, input_rows=None):
+        """Mean and standard deviation of q(z|x), each (n, K).
+
+        ``input_rows`` (optional) reorders the first layer's input rows to
+        match the columns of *x* (training passes the caller's feature order
+        and gathers the small weight instead of the large minibatch).
+        """
+        weights = [*self.enc_weights, self.enc_out_weight]
+        biases = [*self.enc_biases, self.enc_out_bias]
+        if input_rows is not None:
+            weights[0] = weights[0].index_select(0, input_rows)
         h = x
-        for weight, bias in zip(self.enc_weights, self.enc_biases):
+        for weight, bias in zip(weights[:-1], biases[:-1]):
             h = self.act(torch.addmm(bias, h, weight))
-        out = torch.addmm(self.enc_out_bias, h, self.enc_out_weight)
-        mu, raw = out.chunk(2, dim=-1)
-        return mu, (nn.functional.softplus(raw) + 1e-4) * std_multiplier
+        mu, raw = torch.addmm(biases[-1], h, weights[-1]).chunk(2, dim=-1)
+        sd = nn.functional.softplus(raw) + 1e-4
+        return mu, sd if std_multiplier == 1.0 else sd * std_multiplier
+
+    def _output_layer(self, z):
+        """Inputs of the output layer, which computes ``bias + h[a:b] @ V`` per bucket.
+
+        Returns h (G, n, H), the feature bias in the padded layout, the
+        weights V (one per bucket) and the (a, b) group span of each bucket.
+        Identity generators are one bucket: h = z and V = the loadings.
+        """
+        k = z.shape[-1]
+        bias = self.feature_bias.index_select(0, self.padded_features)
+        if self.identity:
+            loadings = self.W.reshape(-1, k).index_select(0, self.loading_rows)
+            return z[None], bias, [loadings.T[None]], [(0, 1)]
+        h = torch.matmul(z, self.W.transpose(1, 2))  # (G, n, p)
+        for weight, b in zip(self.gen_weights, self.gen_biases):
+            h = self.act(torch.baddbmm(b, h, weight))
+        return h, bias, list(self.out_weights), [(a, b) for a, b, *_ in self.layout.buckets]
 
     def decode(self, z):
         """Mean of p(x|z) in internal feature order, (n, n_features)."""
-        W = self.W if self.W_mask is None else self.W * self.W_mask
-        h = torch.matmul(z, W.transpose(1, 2))  # (G, n, p)
-        if self.identity:
-            out = h.transpose(0, 1).reshape(z.shape[0], -1)[:, self.identity_valid]
-            return out + self.feature_bias
-        for weight, bias in zip(self.gen_weights, self.gen_biases):
-            h = self.act(torch.baddbmm(bias, h, weight))
-        outs = []
-        for (start, stop, width, valid), weight in zip(self.layout.buckets, self.out_weights):
-            y = torch.bmm(h[start:stop], weight).transpose(0, 1)
-            y = y.reshape(z.shape[0], -1)
-            outs.append(y if valid is None else y[:, getattr(self, f"valid_{start}")])
-        out = outs[0] if len(outs) == 1 else torch.cat(outs, dim=1)
-        return out + self.feature_bias
+        n = z.shape[0]
+        h, bias, weights, spans = self._output_layer(z)
+        outs = [torch.bmm(h[a:b], V).transpose(0, 1).reshape(n, -1)
+                for (a, b), V in zip(spans, weights)]
+        out = (outs[0] if len(outs) == 1 else torch.cat(outs, dim=1)) + bias
+        return out if self.padded_position is None else out[:, self.padded_position]
+
+    def expected_log_likelihood(self, x_padded, z):
+        """Mean over rows of log p(x | z), fused with the output layer.
+
+        Parameters
+        ----------
+        x_padded : Tensor, (n, n_padded)
+            Observations in the padded layout (columns ``padded_features``),
+            one row per row of *z*, contiguous. **Overwritten** with residuals.
+        z : Tensor, (n, K)
+
+        Returns
+        -------
+        log_lik : Tensor, scalar
+        """
+        h, bias, weights, spans = self._output_layer(z)
+        sq = _ResidualSquares.apply(x_padded, h, bias, spans, *weights)
+        if self.padded_position is not None:
+            sq = sq.index_select(0, self.padded_position)
+        var = self.noise_variance()
+        return -0.5 * ((sq / var).sum() / z.shape[0] + torch.log(var).sum()
+                       + len(var) * _LOG_2PI)
+
+    def noise_variance(self):
+        """Diagonal of D: learned variances above a floor (see ``noise_floor``)."""
+        return torch.exp(self.log_var) + self.noise_floor
 
     def log_likelihood(self, x, mean):
-        """log N(x; mean, diag(exp(log_var))) summed over features; broadcasts."""
-        inv_var = torch.exp(-self.log_var)
-        quad = ((x - mean) ** 2 * inv_var).sum(-1)
-        return -0.5 * (quad + self.log_var.sum() + x.shape[-1] * _LOG_2PI)
+        """log N(x; mean, diag(noise_variance())) summed over features; broadcasts."""
+        var = self.noise_variance()
+        quad = ((x - mean) ** 2 / var).sum(-1)
+        return -0.5 * (quad + torch.log(var).sum() + x.shape[-1] * _LOG_2PI)
 
     def log_prior_theta(self, prior_scale):
         """log N(theta; 0, prior_scale^2 I) of the generator parameters."""
@@ -213,3 +305,61 @@ class OIVAEModule(nn.Module):
         """x = M z + b + noise for affine or identity generators: M, (n_features, K)."""
         eye = torch.eye(self.W.shape[-1], dtype=self.W.dtype, device=self.W.device)
         return (self.decode(eye) - self.decode(torch.zeros_like(eye))).T
+
+
+class _ResidualSquares(torch.autograd.Function):
+    """Column sums ``sum_n (x - bias - mean)**2`` of the output layer's residuals.
+
+    ``x`` (n, n_padded) is overwritten with the residuals, which the backward
+    pass turns in place into the output gradient: computing the residual in
+    the matmuls' accumulators and never writing the mean, the squared error
+    or a broadcast gradient saves most passes over the minibatch, and one
+    function for all buckets writes the gradient of ``h`` without the zero
+    fills of per-bucket slices.
+    """
+
+    @staticmethod
+    def forward(ctx, x, h, bias, spans, *weights):
+        x.sub_(bias)
+        for view, (a, b), V in _bucket_views(x, spans, weights):
+            view.baddbmm_(h[a:b], V, alpha=-1)
+        ctx.spans, ctx.residual = spans, x
+        ctx.save_for_backward(h, *weights)
+        return _sum_squares(x)
+
+    @staticmethod
+    @torch.autograd.function.once_differentiable
+    def backward(ctx, grad):
+        h, *weights = ctx.saved_tensors
+        need = ctx.needs_input_grad
+        # d/d mean and d/d bias of sum_n r**2 are both -2 r
+        q = ctx.residual.mul_(grad * -2)
+        ctx.residual = None
+        grad_h = torch.empty_like(h) if need[1] else None
+        grad_weights = []
+        for i, (view, (a, b), V) in enumerate(_bucket_views(q, ctx.spans, weights)):
+            if grad_h is not None:
+                torch.bmm(view, V.transpose(1, 2), out=grad_h[a:b])
+            grad_weights.append(torch.bmm(h[a:b].transpose(1, 2), view)
+                                if need[4 + i] else None)
+        return (None, grad_h, q.sum(0) if need[2] else None, None, *grad_weights)
+
+
+def _bucket_views(x, spans, weights):
+    """(groups, n, width) views of the padded columns of every bucket."""
+    offset = 0
+    for (a, b), V in zip(spans, weights):
+        size = (b - a) * V.shape[2]
+        yield (x[:, offset:offset + size].view(x.shape[0], b - a, V.shape[2]).transpose(0, 1),
+               (a, b), V)
+        offset += size
+
+
+def _sum_squares(x, chunk=2**20):
+    """``(x ** 2).sum(0)`` in slices of about *chunk* entries (no full-size temporary)."""
+    rows = max(1, chunk // x.shape[1])
+    parts = x.split(rows)
+    total = parts[0].square().sum(0)
+    for part in parts[1:]:
+        total += part.square().sum(0)
+    return total

@@ -13,6 +13,10 @@ grows: the same ``lam`` prunes the same way on 2,000 or 40,000 observations.
 Both priors are needed together: W(g) z enters f_g through a linear layer,
 so without a prior that holds theta to unit scale the group lasso could be
 dodged by shrinking W and growing f_g's first-layer weights.
+
+The gradient of log p(theta) is Adam's (coupled) weight decay
+``1 / prior_scale**2`` on the generator parameters, so the prior costs no
+autograd work per step; its value is still recorded every step.
 """
 
 import math
@@ -109,31 +113,59 @@ class Trainer:
     def __init__(self, module, X, config, generator):
         self.module, self.X, self.config, self.generator = module, X, config, generator
         self.n_samples = X.shape[0]
-        layout = module.layout
-        self.feature_order = (None if layout.is_identity_order
-                              else torch.as_tensor(layout.feature_order, device=X.device))
+        order = torch.as_tensor(module.layout.feature_order, device=X.device)
+        # The encoder reads minibatches in the caller's order through a gathered
+        # copy of its (small) first-layer weight; the likelihood reads them in
+        # the padded bucket layout.
+        self.encoder_rows = (None if module.layout.is_identity_order
+                             else torch.argsort(order))
+        self.padded_columns = order[module.padded_features]
         self.optimizer = torch.optim.Adam(
-            [*module.encoder_parameters(), *module.generator_parameters(), module.log_var],
-            lr=config.lr)
+            [{"params": [*module.encoder_parameters(), module.log_var]},
+             {"params": module.generator_parameters(),
+              "weight_decay": 1 / config.prior_scale**2}],
+            lr=config.lr, **_adam_implementation(X.device))
         self.prox = ProximalAdam(module.W, config.lr)
         self.iteration = 0
         self.steps_per_epoch = max(1, self.n_samples // config.batch_size)
+        self._buffers = None
 
     def minibatch(self, idx):
-        xb = self.X.index_select(0, idx)
-        return xb if self.feature_order is None else xb.index_select(1, self.feature_order)
+        """Rows *idx* of X: in the caller's order and in the padded layout.
 
-    def terms(self, xb, std_multiplier):
-        """Per-observation reconstruction and KL on a minibatch, and log p(theta)."""
+        Both are written into buffers reused across steps (a fresh
+        minibatch-sized allocation costs as much as a pass over it); the padded
+        copy holds ``mc_samples`` stacked repeats and is overwritten by
+        :meth:`terms`.
+        """
+        n, reps = len(idx), self.config.mc_samples
+        if self._buffers is None or self._buffers[0].shape[0] != n:
+            self._buffers = (self.X.new_empty(n, self.X.shape[1]),
+                             self.X.new_empty(n * reps, len(self.padded_columns)))
+        xb, padded = self._buffers
+        torch.index_select(self.X, 0, idx, out=xb)
+        torch.index_select(xb, 1, self.padded_columns, out=padded[:n])
+        for rep in range(1, reps):
+            padded[rep * n:(rep + 1) * n].copy_(padded[:n])
+        return xb, padded
+
+    def terms(self, batch, std_multiplier):
+        """Per-observation reconstruction and KL on a minibatch, and log p(theta).
+
+        *batch* comes from :meth:`minibatch`. log p(theta) is returned without
+        a graph: its gradient is applied by the optimiser's weight decay.
+        """
         cfg, module = self.config, self.module
-        mu, sd = module.encode(xb, std_multiplier)
+        xb, padded = batch
+        mu, sd = module.encode(xb, std_multiplier, self.encoder_rows)
         eps = torch.randn((cfg.mc_samples, *mu.shape), generator=self.generator,
                           device=mu.device, dtype=mu.dtype)
         z = (mu + sd * eps).reshape(-1, mu.shape[1])
-        mean = module.decode(z).reshape(cfg.mc_samples, *xb.shape)
-        rec = module.log_likelihood(xb, mean).mean()
-        kl = 0.5 * (mu.pow(2) + sd.pow(2) - 1 - 2 * torch.log(sd)).sum(-1).mean()
-        log_prior = module.log_prior_theta(cfg.prior_scale)
+        rec = module.expected_log_likelihood(padded, z)
+        kl = (0.5 * (mu.square() + sd.square()) - torch.log(sd)).sum() / len(mu) \
+            - 0.5 * mu.shape[1]
+        with torch.no_grad():
+            log_prior = module.log_prior_theta(cfg.prior_scale)
         return rec, kl, log_prior
 
     def current_lam(self):
@@ -220,6 +252,16 @@ class Trainer:
             if on_epoch is not None:
                 on_epoch(self)
         return history
+
+
+def _adam_implementation(device):
+    """Fused Adam where torch has it for *device*: a few kernels for all tensors.
+
+    On a CPU it is about 3x faster than the per-tensor loop, which matters at
+    small minibatches where the step is a millisecond.
+    """
+    fused_cpu = tuple(int(v) for v in torch.__version__.split(".")[:2]) >= (2, 4)
+    return {"fused": True} if device.type == "cuda" or fused_cpu else {"foreach": True}
 
 
 def default_n_iter(n_samples, batch_size):

@@ -23,7 +23,7 @@ def linear_data():
 def fitted(linear_data):
     X, groups = linear_data
     return OIVAE(n_components=3, lam=0.05, n_iter=1500, batch_size=100, warmup=100,
-                 random_state=0, verbose=False).fit(X, groups)
+                 n_init=1, random_state=0, verbose=False).fit(X, groups)
 
 
 def test_fit_attributes(fitted, linear_data):
@@ -58,12 +58,12 @@ def test_score_equals_exact_marginal_likelihood():
     groups = GroupSpec([np.array([4, 0]), np.array([1, 2, 3])])  # permuted features
     for latent_dim in (1, None):  # affine and identity generators
         model = OIVAE(n_components=2, lam=0.0, group_latent_dim=latent_dim, n_iter=800,
-                      batch_size=100, warmup=0, random_state=0, verbose=False).fit(X, groups)
+                      batch_size=100, n_init=1, random_state=0, verbose=False).fit(X, groups)
         module = model.module_
         with torch.no_grad():
             M = module.loading_matrix().double().numpy()
             b = module.feature_bias.double().numpy()
-            D = np.exp(module.log_var.double().numpy())
+            D = module.noise_variance().double().numpy()
         order = module.layout.feature_order
         Xi = X[:50][:, order]
         exact = multivariate_normal(b, M @ M.T + np.diag(D)).logpdf(Xi)
@@ -74,10 +74,10 @@ def test_score_equals_exact_marginal_likelihood():
 
 def test_lam_prunes_to_exact_zeros(linear_data):
     X, groups = linear_data
-    sparse = OIVAE(n_components=4, lam=0.5, n_iter=1500, batch_size=100, random_state=0,
-                   verbose=False).fit(X, groups)
-    dense = OIVAE(n_components=4, lam=0.0, n_iter=300, batch_size=100, random_state=0,
-                  verbose=False).fit(X, groups)
+    sparse = OIVAE(n_components=4, lam=0.5, n_iter=1500, batch_size=100, n_init=1,
+                   random_state=0, verbose=False).fit(X, groups)
+    dense = OIVAE(n_components=4, lam=0.0, n_iter=300, batch_size=100, n_init=1,
+                  random_state=0, verbose=False).fit(X, groups)
     assert (sparse.group_weights_ == 0).sum() >= 4
     assert len(sparse.active_components_) < 4
     assert (dense.group_weights_ > 0).all()
@@ -113,25 +113,22 @@ def test_fit_is_deterministic_and_returns_self():
         assert torch.equal(pa, pb)
 
 
-def test_n_init_keeps_best_screened_initialisation(monkeypatch):
+def test_n_init_keeps_best_final_objective(monkeypatch):
     X, groups = make_bars(n_samples=128, random_state=0)
-    screened = []
+    finished = []
     run = OIVAE._run
 
-    def recording_run(self, trainer, history, spec, n_iter, *args):
-        run(self, trainer, history, spec, n_iter, *args)
-        if n_iter == 30:  # the screening phase: a third of n_iter
-            screened.append((np.mean(history["elbo"][-5:]), trainer.module))
+    def recording_run(self, trainer, history, *args):
+        run(self, trainer, history, *args)
+        finished.append((np.mean(history["elbo"][-5:]), trainer.module))
 
     monkeypatch.setattr(OIVAE, "_run", recording_run)
-    model = OIVAE(n_components=4, n_iter=90, batch_size=32, n_init=3, random_state=0,
+    model = OIVAE(n_components=4, n_iter=60, batch_size=32, n_init=3, random_state=0,
                   verbose=False).fit(X, groups)
-    assert len(screened) == 3
-    assert len({score for score, _ in screened}) == 3  # different initialisations
-    best = max(screened, key=lambda item: item[0])[1]
-    assert model.module_ is best
-    # 30 screening iterations (7 epochs of 4 + 2) then 60 more (15 epochs)
-    assert model.n_iter_ == 90 and len(model.history_["elbo"]) == 8 + 15
+    assert len(finished) == 3
+    assert len({score for score, _ in finished}) == 3  # different initialisations
+    assert model.module_ is max(finished, key=lambda item: item[0])[1]
+    assert model.n_iter_ == 60 and len(model.history_["elbo"]) == 60 // 4
 
 
 def test_not_fitted():

@@ -277,7 +277,7 @@ def test_fk_bad_input(skeleton):
 # -- plots --------------------------------------------------------------------------
 def test_plot_pose_and_poses(train, skeleton):
     import matplotlib.pyplot as plt
-    from mne_oivae.viz._pose import plot_pose, plot_poses
+    from mne_oivae.viz import plot_pose, plot_poses
 
     fig = plot_pose(skeleton, np.zeros(skeleton.n_channels), title="rest", show=False)
     (ax,) = fig.axes

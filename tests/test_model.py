@@ -89,15 +89,14 @@ def test_elbo_terms_match_hand_computation():
     cfg = TrainConfig(n_iter=1, batch_size=2, lr=1e-2, lam=1.0, prior_scale=0.7,
                       mc_samples=1, warmup=0, lam_warmup=0)
     trainer = Trainer(module, x, cfg, torch.Generator().manual_seed(3))
-    xb = trainer.minibatch(torch.arange(2))
-    rec, kl, log_prior = trainer.terms(xb, 1.0)
+    rec, kl, log_prior = trainer.terms(trainer.minibatch(torch.arange(2)), 1.0)
 
     # by hand, in the original feature order, from the same noise
     eps = torch.randn((1, 2, 2), generator=torch.Generator().manual_seed(3),
                       dtype=torch.float64)[0].numpy()
     P = {k: v.detach().numpy() for k, v in module.named_parameters()}
-    xi = xb.numpy()  # internal order: group (2,) then group (0, 1)... see layout
     order = module.layout.feature_order
+    xi = x.numpy()[:, order]  # internal order: groups sorted by size
     out = xi @ P["enc_out_weight"] + P["enc_out_bias"]
     mu, sd = out[:, :2], (np.log1p(np.exp(out[:, 2:])) + 1e-4)
     z = mu + sd * eps

@@ -11,7 +11,7 @@ X_OK, GROUPS_OK = make_bars(n_samples=64, size=4, random_state=0)
 
 
 def _fit(X=X_OK, groups=GROUPS_OK, **params):
-    kwargs = dict(n_components=2, n_iter=8, batch_size=16, verbose=False)
+    kwargs = dict(n_components=2, n_iter=8, batch_size=16, n_init=1, verbose=False)
     kwargs.update(params)
     return OIVAE(**kwargs).fit(X, groups)
 
@@ -90,18 +90,17 @@ def test_nan_mid_fit_stops_and_restores(monkeypatch):
     from mne_oivae._model import OIVAEModule
 
     calls = {"n": 0}
-    decode = OIVAEModule.decode
+    likelihood = OIVAEModule.expected_log_likelihood
 
-    def poisoned(self, z):
-        out = decode(self, z)
-        if self.training:
-            calls["n"] += 1
-            if calls["n"] == 24:  # the 24th training step is iteration 23
-                out = out * torch.nan
+    def poisoned(self, x, z):
+        out = likelihood(self, x, z)
+        calls["n"] += 1
+        if calls["n"] == 24:  # the 24th training step is iteration 23
+            out = out * torch.nan
         return out
 
-    monkeypatch.setattr(OIVAEModule, "decode", poisoned)
-    model = OIVAE(n_components=2, n_iter=100, batch_size=16, verbose=False)
+    monkeypatch.setattr(OIVAEModule, "expected_log_likelihood", poisoned)
+    model = OIVAE(n_components=2, n_iter=100, batch_size=16, n_init=1, verbose=False)
     with pytest.raises(DivergenceError,
                        match="reconstruction term of the ELBO became non-finite at "
                              "iteration 23.*restored to its last finite state "

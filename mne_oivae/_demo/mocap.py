@@ -62,7 +62,7 @@ def run(out_dir, quick=False, *, path=None, download=True, drop_constant=True,
 
     from ..estimator import OIVAE
     from ..viz import plot_group_weights
-    from ..viz._pose import plot_poses
+    from ..viz import plot_poses
 
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)

@@ -1,5 +1,6 @@
 """Figures: weight heatmaps, component maps on the brain, skeleton poses."""
 
+from ._pose import plot_pose, plot_poses
 from ._weights import plot_group_weights
 
-__all__ = ["plot_group_weights"]
+__all__ = ["plot_group_weights", "plot_pose", "plot_poses"]
