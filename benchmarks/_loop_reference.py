@@ -7,9 +7,10 @@ the package's batched engine (:mod:`mne_oivae._model`, :mod:`mne_oivae._train`)
 and a copy of the same parameter values, so that the two can be timed side by
 side and checked against each other (``tests/test_engine_equivalence.py``).
 
-It is kept generous to the loop: data arrive already in the internal feature
-order (each group is a contiguous slice, no column gather), and Adam uses
-torch's multi-tensor (``foreach``) implementation.
+It uses torch's defaults, as the original code does (Adam's per-tensor loop
+on the CPU), and is generous to the loop where that is free: data arrive
+already in the internal feature order, so each group is a contiguous slice
+of the minibatch and no column gather is needed.
 """
 
 import math
@@ -117,7 +118,7 @@ class LoopTrainer:
         self.n_samples = X.shape[0]
         self.optimizer = torch.optim.Adam(
             [*model.encoder_parameters(), *model.generator_parameters(), *model.log_var],
-            lr=config.lr, foreach=True)
+            lr=config.lr)
         self.prox_state = [(torch.zeros_like(w), torch.zeros_like(w)) for w in model.W]
         self.t = 0
         self.iteration = 0

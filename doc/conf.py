@@ -8,6 +8,7 @@ import os
 import sys
 from pathlib import Path
 
+import mne
 import mne_oivae
 import torch
 
@@ -21,6 +22,9 @@ prepare_data(DOC / "_build" / "data", ROOT)
 # The tutorial models are small: one intra-op thread avoids the OpenMP start-up and
 # spin-wait costs that dominate at this size on a 2-core machine (as in the tests).
 torch.set_num_threads(1)
+# MNE's info messages (3D theme detection, Talairach fallback of the small
+# fsaverage) would clutter the tutorials' output.
+mne.set_log_level("WARNING")
 
 project = "mne-oivae"
 author = "mne-oivae developers"

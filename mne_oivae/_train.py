@@ -113,13 +113,20 @@ class Trainer:
     def __init__(self, module, X, config, generator):
         self.module, self.X, self.config, self.generator = module, X, config, generator
         self.n_samples = X.shape[0]
-        order = torch.as_tensor(module.layout.feature_order, device=X.device)
+        layout = module.layout
         # The encoder reads minibatches in the caller's order through a gathered
         # copy of its (small) first-layer weight; the likelihood reads them in
         # the padded bucket layout.
-        self.encoder_rows = (None if module.layout.is_identity_order
-                             else torch.argsort(order))
-        self.padded_columns = order[module.padded_features]
+        self.encoder_rows = (None if layout.is_identity_order else torch.as_tensor(
+            np.argsort(layout.feature_order), device=X.device))
+        columns = padded_columns(layout.feature_order, module.padded_position,
+                                 module.n_padded, X.shape[1])
+        self.padded_columns = torch.as_tensor(columns, device=X.device)
+        runs = column_runs(columns)
+        # Long runs of consecutive columns (groups stored contiguously, as
+        # vertices of a label usually are) are copied as blocks: much faster
+        # than an element-wise gather. Short ones are not worth a kernel each.
+        self.column_runs = runs if len(runs) * 64 <= len(columns) else None
         self.optimizer = torch.optim.Adam(
             [{"params": [*module.encoder_parameters(), module.log_var]},
              {"params": module.generator_parameters(),
@@ -144,7 +151,11 @@ class Trainer:
                              self.X.new_empty(n * reps, len(self.padded_columns)))
         xb, padded = self._buffers
         torch.index_select(self.X, 0, idx, out=xb)
-        torch.index_select(xb, 1, self.padded_columns, out=padded[:n])
+        if self.column_runs is None:
+            torch.index_select(xb, 1, self.padded_columns, out=padded[:n])
+        else:
+            for dst, src, length in self.column_runs:
+                padded[:n, dst:dst + length] = xb[:, src:src + length]
         for rep in range(1, reps):
             padded[rep * n:(rep + 1) * n].copy_(padded[:n])
         return xb, padded
@@ -252,6 +263,30 @@ class Trainer:
             if on_epoch is not None:
                 on_epoch(self)
         return history
+
+
+def padded_columns(feature_order, padded_position, n_padded, n_features):
+    """Data column of every column of the padded layout.
+
+    Real columns hold their feature; a padding column (its value is never
+    used) continues the run of the column before it, so that contiguous
+    groups stay one run of consecutive columns.
+    """
+    columns = np.full(n_padded, -1)
+    if padded_position is None:
+        return np.asarray(feature_order)
+    columns[padded_position.cpu().numpy()] = feature_order
+    for j in np.flatnonzero(columns < 0):
+        columns[j] = (columns[j - 1] + 1) % n_features
+    return columns
+
+
+def column_runs(columns):
+    """(destination, source, length) of the maximal runs of consecutive columns."""
+    breaks = np.flatnonzero(np.diff(columns) != 1) + 1
+    starts = np.concatenate([[0], breaks])
+    lengths = np.diff(np.concatenate([starts, [len(columns)]]))
+    return [(int(a), int(columns[a]), int(n)) for a, n in zip(starts, lengths)]
 
 
 def _adam_implementation(device):

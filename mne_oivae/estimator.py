@@ -82,7 +82,14 @@ class OIVAE:
         Restarts are part of the default recipe: see the Notes.
     random_state : None | int | numpy.random.Generator
         Seed of all initialisation and sampling. An int gives bit-identical
-        fits on CPU.
+        fits on CPU for the same torch version and thread count. On CUDA some
+        kernels (e.g. the backward pass of index gathers, cuBLAS reductions)
+        are not deterministic by default: call
+        ``torch.use_deterministic_algorithms(True)`` and set the environment
+        variable ``CUBLAS_WORKSPACE_CONFIG=:4096:8`` before fitting for
+        repeatable GPU fits, at some cost in speed. CPU and GPU fits with the
+        same seed draw the same initial parameters but different minibatch
+        noise, so their results differ.
     device : str
         ``"cpu"``, ``"cuda"`` (or ``"cuda:N"``), or ``"auto"`` (CUDA when
         available).

@@ -91,7 +91,6 @@ def run(out_dir, quick=False, *, subjects_dir=None, accept=False, random_state=0
             fig.savefig(fname, dpi=100)
         print(f"Saved component {comp} on the brain to {fname}")
     fname = out_dir / "meg_group_interactions.png"
-    plot_group_interactions(model, title="regions sharing components",
-                            show=False).savefig(fname, dpi=100)
+    plot_group_interactions(model, n_lines=40, show=False).savefig(fname, dpi=100)
     print(f"Saved the region interaction circle to {fname}")
     return f1

@@ -38,6 +38,12 @@ class Bone:
         Lower and upper limit of every degree of freedom (degrees for rotations).
     parent : str | None
         Name of the parent bone, ``None`` for the root.
+
+    Examples
+    --------
+    >>> skeleton = read_asf("07.asf")  # doctest: +SKIP
+    >>> skeleton.bones["lfemur"]  # doctest: +SKIP
+    <Bone 'lfemur' | parent 'lhipjoint', length 7.16, dof rx ry rz>
     """
 
     name: str

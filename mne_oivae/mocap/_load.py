@@ -57,6 +57,10 @@ class MocapTrials:
         Trial numbers, in the order of the rows of ``X``.
     fnames : list of str
         The AMC files read.
+
+    Examples
+    --------
+    See :ref:`sphx_glr_auto_tutorials_plot_mocap.py`.
     """
 
     def __init__(self, X, groups, scaler, channel_names, n_frames, skeleton, subject,
