@@ -90,7 +90,8 @@ def shrink_columns(W, threshold):
     the proximal operator of ``threshold * ||.||_2``. Columns whose norm is
     at most the threshold become exact zeros.
     """
-    norms = torch.linalg.vector_norm(W, dim=1, keepdim=True)
+    # not linalg.vector_norm: ten times slower on small CPU tensors
+    norms = W.square().sum(dim=1, keepdim=True).sqrt_()
     factor = torch.clamp(1 - threshold / torch.clamp(norms, min=torch.finfo(W.dtype).tiny),
                          min=0)
     W.mul_(factor)

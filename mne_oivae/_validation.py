@@ -82,11 +82,19 @@ def check_data(X, name="X", n_features=None):
                          f"with {n_features} features")
     if not np.issubdtype(X.dtype, np.floating):
         X = X.astype(np.float64)
-    bad = ~np.isfinite(X)
-    if bad.any():
-        rows, cols = np.nonzero(bad)
+    # in row chunks: a mask of the whole array would cost a quarter of a float32 X
+    step = max(1, 2**22 // X.shape[1])
+    n_bad, first = 0, None
+    for start in range(0, X.shape[0], step):
+        bad = ~np.isfinite(X[start:start + step])
+        if bad.any():
+            n_bad += int(bad.sum())
+            if first is None:
+                rows, cols = np.nonzero(bad)
+                first = (start + rows[0], cols[0])
+    if n_bad:
         raise ValueError(
-            f"{name} contains {bad.sum()} non-finite value(s) (NaN or Inf), first at "
-            f"sample {rows[0]}, feature {cols[0]}; remove or impute them before fitting"
+            f"{name} contains {n_bad} non-finite value(s) (NaN or Inf), first at "
+            f"sample {first[0]}, feature {first[1]}; remove or impute them before fitting"
         )
     return X

@@ -23,11 +23,15 @@ def main(argv=None):
                       help="folder for the figures (default: current folder)")
     demo.add_argument("--quick", action="store_true",
                       help="a short fit, for smoke tests (results are rough)")
+    demo.add_argument("--accept-hcpmmp-license", action="store_true",
+                      help="meg: accept the HCP-MMP1 license terms for a first download "
+                           "of the parcellation (otherwise MNE asks on the console)")
     args = parser.parse_args(argv)
     args.out.mkdir(parents=True, exist_ok=True)
     module = importlib.import_module(f"mne_oivae._demo.{args.name}")
+    extra = {"accept": args.accept_hcpmmp_license} if args.name == "meg" else {}
     try:
-        module.run(args.out, quick=args.quick)
+        module.run(args.out, quick=args.quick, **extra)
     except FileNotFoundError as err:  # data a demo needs and could not find or fetch
         print(f"mne-oivae demo {args.name}: {err}", file=sys.stderr)
         return 2

@@ -640,7 +640,7 @@ def _init_output_statistics(module, X_t):
     """Start the output bias at the data mean and the noise at the data variance."""
     mean = torch.zeros(X_t.shape[1], dtype=torch.float64, device=X_t.device)
     sq = torch.zeros_like(mean)
-    for chunk in X_t.split(8192):
+    for chunk in X_t.split(max(1, 2**20 // X_t.shape[1])):  # float64 temporaries stay small
         mean += chunk.sum(0, dtype=torch.float64)
         sq += chunk.double().pow(2).sum(0)
     n = X_t.shape[0]

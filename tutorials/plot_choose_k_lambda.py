@@ -128,11 +128,13 @@ for lam, lam_fits in fits.items():
 # Without the group lasso the dense maps change from seed to seed, although
 # their held-out likelihoods are alike: no single map deserves interpretation.
 # With ``lam = 1`` the seeds that find one component per row give the same map
-# up to the order of the components; a seed that ends in a poorer optimum, with
-# two rows sharing a component and one component pruned, lowers the agreement,
-# and it also has a lower training objective and held-out likelihood. That is
-# what ``n_init`` in :class:`~mne_oivae.OIVAE` is for: it fits several seeds and
-# keeps the one with the best training objective. On real data, check both:
-# choose ``K`` and ``lam`` by held-out likelihood, then fit with ``n_init > 1``
-# and interpret the map only if it is stable across seeds.
+# up to the order of the components. A seed can also end in a poorer optimum,
+# with two rows sharing a component and one component pruned, which lowers the
+# agreement. Held-out likelihood does not flag such a fit (merging two rows
+# costs little likelihood), but the training objective, which includes the
+# group-lasso penalty, is lower for it. That is what ``n_init`` in
+# :class:`~mne_oivae.OIVAE` uses: it fits several seeds and keeps the one with
+# the best training objective. On real data: choose ``K`` and ``lam`` by
+# held-out likelihood, fit with ``n_init > 1``, and interpret the map only if
+# it is stable across seeds.
 plt.show()

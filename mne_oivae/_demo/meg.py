@@ -16,8 +16,8 @@ from ..viz._brain import plot_component, plot_group_interactions
 #: likelihood per unit of ||W(g)[:, j]|| than the paper's image rows, hence a
 #: smaller lam; ramping it up over the first half lets components form before
 #: the group lasso can prune them.
-SETTINGS = {"n_components": 8, "lam": 0.05, "n_iter": 3000, "warmup": 0,
-            "lam_warmup": 1500}
+SETTINGS = {"n_components": 8, "lam": 0.05, "n_iter": 3000, "batch_size": 256,
+            "warmup": 0, "lam_warmup": 1500, "n_init": 1}
 THRESHOLD = 0.5  # share of a component's peak weight that puts a region in it
 
 

@@ -1,5 +1,6 @@
-"""Synthetic data sets with known structure, and fetchers of public data."""
+"""Synthetic data sets with known structure."""
 
 from ._bars import make_bars
+from ._networks import SimulatedNetworks, simulate_networks
 
-__all__ = ["make_bars"]
+__all__ = ["make_bars", "simulate_networks", "SimulatedNetworks"]

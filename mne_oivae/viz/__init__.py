@@ -1,6 +1,8 @@
 """Figures: weight heatmaps, component maps on the brain, skeleton poses."""
 
+from ._brain import plot_component, plot_group_interactions
 from ._pose import plot_pose, plot_poses
 from ._weights import plot_group_weights
 
-__all__ = ["plot_group_weights", "plot_pose", "plot_poses"]
+__all__ = ["plot_group_weights", "plot_component", "plot_group_interactions",
+           "plot_pose", "plot_poses"]
