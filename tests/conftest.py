@@ -33,3 +33,42 @@ def _close_figures():
     import matplotlib.pyplot as plt
 
     plt.close("all")
+
+
+@pytest.fixture(scope="session")
+def display():
+    """A display for Qt/pyvista brain rendering: the real one, or a private Xvfb.
+
+    Starting Xvfb here (when installed and no display is set) lets the README's
+    plain ``pytest`` command render brains headless, in CI as on a laptop.
+    """
+    import shutil
+    import subprocess
+    import sys
+    import time
+
+    if not sys.platform.startswith("linux") or os.environ.get("DISPLAY"):
+        yield os.environ.get("DISPLAY")
+        return
+    xvfb = shutil.which("Xvfb")
+    if xvfb is None:
+        yield None
+        return
+    for number in range(90, 110):
+        if not Path(f"/tmp/.X11-unix/X{number}").exists() and \
+                not Path(f"/tmp/.X{number}-lock").exists():
+            break
+    proc = subprocess.Popen([xvfb, f":{number}", "-screen", "0", "1280x1024x24",
+                             "-nolisten", "tcp"], stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL)
+    for _ in range(50):
+        if Path(f"/tmp/.X11-unix/X{number}").exists():
+            break
+        time.sleep(0.1)
+    os.environ["DISPLAY"] = f":{number}"
+    try:
+        yield os.environ["DISPLAY"]
+    finally:
+        del os.environ["DISPLAY"]
+        proc.terminate()
+        proc.wait(timeout=10)

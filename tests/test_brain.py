@@ -43,14 +43,15 @@ def _needs_display():
         reason = f"3D brain rendering needs {missing} (pip install 'mne-oivae[brain]')"
     elif sys.platform.startswith("linux") and not (os.environ.get("DISPLAY")
                                                    or os.environ.get("WAYLAND_DISPLAY")):
-        reason = "3D brain rendering needs a display; run pytest under xvfb-run -a"
+        reason = ("3D brain rendering needs a display: install Xvfb (the tests start it) "
+                  "or run pytest under xvfb-run -a")
     if reason and os.environ.get("MNE_OIVAE_REQUIRE_BRAIN") == "1":
         pytest.fail(reason)
     elif reason:
         pytest.skip(reason)
 
 
-def test_plot_component_renders_png(fitted, subjects_dir, tmp_path):  # noqa: F811
+def test_plot_component_renders_png(fitted, subjects_dir, tmp_path, display):  # noqa: F811
     _needs_display()
     import mne
 
