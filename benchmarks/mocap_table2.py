@@ -8,8 +8,9 @@ oi-VAE over the VAE with 1 and 2 training trials:
 ``walk_gain_1=<x> walk_gain_2=<x> brisk_gain_1=<x> brisk_gain_2=<x>``.
 
 Channels that never move in the training trials (CMU's fingers) are left out
-unless ``--keep-constant`` is given: with zero variance their Gaussian
-log-likelihood is unbounded, so it would swamp the comparison.
+unless ``--keep-constant`` is given: every model predicts them to the noise
+floor, so they add a large term common to all models that would only blur the
+comparison per frame.
 
 Usage::
 

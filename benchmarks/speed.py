@@ -5,12 +5,15 @@ Prints, in one run on one machine:
 1. the time of one training step (minibatch gather, ELBO, backward, Adam and
    proximal step) of the package's engine and of a per-group-loop reference of
    the same math with the same parameters (``_loop_reference.py``, the structure
-   of the original oi-VAE code), and their ratio, for five configurations;
+   of the original oi-VAE code), and their ratio, for five configurations; the
+   ``bound`` column is the ratio an engine running all of the step's matmul
+   FLOPs at the ``torch.matmul`` peak would reach (no engine can beat it);
 2. the arithmetic rate of the package's step on MEG vertices at batch 4096
    (forward + backward matmul FLOPs counted analytically) against the peak of
    ``torch.matmul`` measured in the same run (the roofline ratio);
-3. the peak memory (RSS high-water mark, in a fresh process) of a vertex-level
-   fit on 41,000 x 8,000 float32 data, relative to the size of that array.
+3. the peak memory (the kernel's RSS high-water mark ``VmHWM``, in a fresh
+   process, above its RSS before the data exist) of a vertex-level fit on
+   41,000 x 8,000 float32 data, relative to the size of that array (Linux).
 
 The last line is
 ``small_batch_min_ratio=<x> all_min_ratio=<x> roofline=<x> mem_ratio=<x>``:
@@ -143,6 +146,9 @@ groups = contiguous_groups(vertex_sizes())
 OIVAE(n_components=4, n_iter=4, batch_size=64, n_init=1, verbose=False).fit(
     np.random.default_rng(0).standard_normal((256, {n})).astype(np.float32), groups)
 rss = lambda: int(open("/proc/self/statm").read().split()[1]) * resource.getpagesize()
+# ru_maxrss would include the parent's size at fork; reset the kernel's high-water mark
+with open("/proc/self/clear_refs", "w") as f:
+    f.write("5")
 before = rss()
 X = np.empty(({rows}, {n}), dtype=np.float32)
 rng = np.random.default_rng(0)
@@ -151,7 +157,8 @@ for start in range(0, len(X), 1000):
 model = OIVAE(n_components=20, group_latent_dim=2, generator_hidden=(32,), n_iter={n_iter},
               batch_size=256, n_init=1, random_state=0, device="cpu", verbose=False)
 model.fit(X, groups)
-peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+peak = next(int(line.split()[1]) * 1024 for line in open("/proc/self/status")
+            if line.startswith("VmHWM:"))
 print(X.nbytes, peak - before)
 """
 
@@ -181,14 +188,22 @@ def main(argv=None):
     timer = Timer(device)
     print(f"torch {torch.__version__}, device {device}, {torch.get_num_threads()} thread(s), "
           f"CPU capability {torch.backends.cpu.get_cpu_capability()}")
+    if args.no_memory:
+        mem = float("nan")
+    else:
+        nbytes, rss = memory_ratio(args.threads)
+        mem = rss / nbytes
+        print(f"memory: vertex-level fit on 41,000 x {N_VERTICES} float32 ({nbytes / 2**30:.2f} "
+              f"GiB): peak RSS {rss / 2**30:.2f} GiB above the baseline = {mem:.2f} x the data")
 
     header = (f"{'configuration':<18} {'groups':>6} {'features':>8} {'batch':>5} {'K':>3} "
               f"{'p':>2} {'hidden':>6} {'buckets':>7} {'package ms':>10} {'loop ms':>9} "
-              f"{'ratio':>6}")
+              f"{'ratio':>6} {'bound':>6}")
     print(header)
     print("-" * len(header))
     ratios, small = {}, []
     roofline = None
+    peak = matmul_peak(device, timer)
     for name, (sizes, batch, k, p, hidden) in CONFIGS.items():
         package, loop, n_buckets = build(sizes, batch, k, p, hidden, device)
         t_package, t_loop = interleaved([package, loop], timer, args.repeats)
@@ -197,11 +212,11 @@ def main(argv=None):
             small.append(ratios[name])
         print(f"{name.strip():<18} {len(sizes):>6} {int(np.sum(sizes)):>8} {batch:>5} {k:>3} "
               f"{p:>2} {str(hidden[0]) if hidden else '-':>6} {n_buckets:>7} "
-              f"{1e3 * t_package:>10.2f} {1e3 * t_loop:>9.2f} {ratios[name]:>6.1f}",
-              flush=True)
+              f"{1e3 * t_package:>10.2f} {1e3 * t_loop:>9.2f} {ratios[name]:>6.1f} "
+              f"{t_loop * peak / step_flops(sizes, batch, k, p, hidden):>6.1f}", flush=True)
         if name == ROOFLINE_CONFIG:
             del loop
-            peak = matmul_peak(device, timer)
+            peak = max(peak, matmul_peak(device, timer))
             (t_again,) = interleaved([package], timer, args.repeats)
             peak = max(peak, matmul_peak(device, timer))
             flops = step_flops(sizes, batch, k, p, hidden)
@@ -210,13 +225,6 @@ def main(argv=None):
             print(f"  roofline: {flops / 1e9:.2f} GFLOP per step at {rate / 1e9:.1f} GFLOP/s; "
                   f"torch.matmul peak {peak / 1e9:.1f} GFLOP/s -> {100 * roofline:.0f} %",
                   flush=True)
-    if args.no_memory:
-        mem = float("nan")
-    else:
-        nbytes, peak = memory_ratio(args.threads)
-        mem = peak / nbytes
-        print(f"memory: vertex-level fit on 41,000 x {N_VERTICES} float32 ({nbytes / 2**30:.2f} "
-              f"GiB): peak RSS {peak / 2**30:.2f} GiB above the baseline = {mem:.2f} x the data")
     print(f"small_batch_min_ratio={min(small):.2f} all_min_ratio={min(ratios.values()):.2f} "
           f"roofline={roofline:.2f} mem_ratio={mem:.2f}")
 

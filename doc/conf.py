@@ -87,7 +87,6 @@ sphinx_gallery_conf = {
     "within_subsection_order": "oivae_docs.TutorialOrder",
     "backreferences_dir": "generated/backreferences",
     "doc_module": ("mne_oivae",),
-    "reference_url": {"mne_oivae": None},
     "image_scrapers": ("matplotlib",),
     "capture_repr": ("_repr_html_", "__repr__"),
     # An error in a tutorial fails the build (reported at its end, all tutorials run).

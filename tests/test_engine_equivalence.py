@@ -128,3 +128,14 @@ def test_tanh_matches_torch():
     np.testing.assert_allclose(y.detach(), torch.tanh(x.detach()), atol=1e-14)
     (grad,) = torch.autograd.grad(y.sum(), x)
     np.testing.assert_allclose(grad, 1 - torch.tanh(x.detach()) ** 2, atol=1e-14)
+
+
+def test_custom_gradients_pass_gradcheck():
+    from mne_oivae._model import _SigmoidTanh
+    from mne_oivae._train import _GaussianKL
+
+    gen = torch.Generator().manual_seed(4)
+    mu = torch.randn(5, 3, generator=gen, dtype=torch.float64, requires_grad=True)
+    sd = (torch.rand(5, 3, generator=gen, dtype=torch.float64) + 0.1).requires_grad_()
+    assert torch.autograd.gradcheck(_GaussianKL.apply, (mu, sd))
+    assert torch.autograd.gradcheck(_SigmoidTanh.apply, (mu,))

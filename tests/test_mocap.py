@@ -324,7 +324,7 @@ def test_demo_on_generated_data(cmu_dir, tmp_path, capsys):
     out = capsys.readouterr().out
     assert "top 3 joints" in out and "walk trials 1-2" in out
     assert len(result["files"]) == 3 and all(f.is_file() for f in result["files"])
-    assert result["model"].group_weights_.shape == (27, 4)  # fingers never move
+    assert result["model"].group_weights_.shape == (29, 4)  # the paper's 29 joints
 
 
 def test_demo_reports_missing_data(tmp_path):

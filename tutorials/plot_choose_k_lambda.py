@@ -37,7 +37,7 @@ X_test, _ = make_bars(n_samples=1024, random_state=1)  # new images, same proces
 # ``n_importance``; the paper's Table 2 uses the same estimate). Higher is
 # better. Each fit takes a few seconds on a laptop CPU.
 n_components = (4, 8, 16)
-lams = (0.0, 0.3, 1.0, 3.0)
+lams = (0.0, 1.0, 3.0)
 scores = np.empty((len(lams), len(n_components)))
 n_active = np.empty_like(scores, dtype=int)
 models = {}

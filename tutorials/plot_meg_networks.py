@@ -34,11 +34,12 @@ import mne
 import numpy as np
 
 from mne_oivae import OIVAE
-from mne_oivae.datasets import simulate_networks
+from mne_oivae.datasets._networks import simulate_networks
 from mne_oivae.hcpmmp1 import read_hcpmmp1_labels
 from mne_oivae.metrics import network_recovery_f1
 from mne_oivae.source import component_maps, stc_to_groups, top_groups
-from mne_oivae.viz import plot_component, plot_group_interactions, plot_group_weights
+from mne_oivae.viz import plot_group_weights
+from mne_oivae.viz._brain import plot_component, plot_group_interactions
 
 subjects_dir = mne.get_config("SUBJECTS_DIR")
 if subjects_dir is None:
