@@ -1,22 +1,22 @@
 """Sphinx configuration of the mne-oivae documentation.
 
 The build runs offline: no intersphinx, MathJax served from the build itself, and
-the tutorials read their data from local folders (see ``_prepare_data``).
+the tutorials read their data from local folders (``sphinxext/oivae_docs.py``).
 """
 
-import os
 import sys
 from pathlib import Path
 
 import mne
-import mne_oivae
 import torch
+
+import mne_oivae
 
 DOC = Path(__file__).resolve().parent
 ROOT = DOC.parent
 sys.path.insert(0, str(DOC / "sphinxext"))
 
-from oivae_docs import prepare_data  # noqa: E402  (needs sys.path above)
+from oivae_docs import prepare_data  # needs the sys.path entry above
 
 prepare_data(DOC / "_build" / "data", ROOT)
 # The tutorial models are small: one intra-op thread avoids the OpenMP start-up and
@@ -65,7 +65,6 @@ plot_formats = [("png", 110)]
 # -- HTML ------------------------------------------------------------------------
 html_theme = "pydata_sphinx_theme"
 html_title = f"mne-oivae {release}"
-html_static_path = ["_static"]
 html_theme_options = {
     "navigation_with_keys": False,
     "show_toc_level": 1,

@@ -56,7 +56,8 @@ class GroupLayout:
         Feature indices of every group (original order).
     bucket_cost : float | None
         Padding cells a bucket must save to be worth one more batched matmul;
-        ``None`` uses ``max(8, n_features / 20)``.
+        ``None`` uses ``max(8, n_features / 20)``. The estimator passes
+        :func:`bucket_cost_for` of its minibatch size.
     """
 
     def __init__(self, indices, bucket_cost=None):
@@ -216,13 +217,14 @@ class OIVAEModule(nn.Module):
             rows = np.concatenate([g * p + np.arange(s) for g, s in enumerate(sizes)])
             self.register_buffer("loading_rows", torch.as_tensor(rows), persistent=False)
         else:
-            starts, offset = [], 0
-            for start, stop, width, _ in self.layout.buckets:
-                starts += [offset + (g - start) * width for g in range(start, stop)]
-                offset += (stop - start) * width
+            parts, offset = [], 0
+            for start, stop, width, valid in self.layout.buckets:
+                size = (stop - start) * width
+                parts.append(offset + (np.arange(size) if valid is None else valid))
+                offset += size
             self.n_padded = offset
             if offset > self.layout.n_features:
-                position = np.concatenate([a + np.arange(s) for a, s in zip(starts, sizes)])
+                position = np.concatenate(parts)
         self.register_buffer("padded_position",
                              None if position is None else torch.as_tensor(position),
                              persistent=False)

@@ -55,6 +55,10 @@ class GroupedSource:
     scale_ : ndarray, shape (n_features,)
         Per-feature divisor of the standardisation: ``X = (Y - mean_) /
         scale_`` for the raw feature matrix ``Y``.
+
+    Examples
+    --------
+    See :ref:`sphx_glr_auto_tutorials_plot_meg_networks.py`.
     """
 
     X: np.ndarray

@@ -74,7 +74,7 @@ def _import_path(obj):
 
 def _sections(doc):
     return {m.group(1) for m in re.finditer(r"^\s*([A-Z][A-Za-z ]+)\n\s*-{3,}\s*$",
-                                            doc or "", flags=re.M)}
+                                            doc or "", flags=re.MULTILINE)}
 
 
 def test_public_api_found():

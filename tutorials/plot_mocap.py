@@ -21,8 +21,6 @@ body.
    the pipeline working, not the paper's findings on real walking.
 """
 
-# sphinx_gallery_thumbnail_number = 1
-
 # %%
 # Load subject 7's walks
 # ----------------------
@@ -41,6 +39,7 @@ from mne_oivae import OIVAE
 from mne_oivae.mocap import SUBJECT7_BRISK_WALK, SUBJECT7_WALKS, load_cmu_trials
 from mne_oivae.viz import plot_group_weights, plot_poses
 
+# sphinx_gallery_thumbnail_number = 2
 train = load_cmu_trials(7, SUBJECT7_WALKS[:10], drop_constant=True)
 test = load_cmu_trials(7, SUBJECT7_WALKS[10], scaler=train.scaler)
 brisk = load_cmu_trials(7, SUBJECT7_BRISK_WALK, scaler=train.scaler)
@@ -58,7 +57,8 @@ print(f"training: {train.X.shape[0]} frames, {train.X.shape[1]} angles in "
 # Sixteen components, as in the paper. ``lam`` is the group-lasso strength per
 # frame; 0.1 keeps the limbs that move and prunes the rest (1 prunes all but one
 # component on these data). The VAE is the same model with ``lam=0``.
-settings = dict(n_components=16, batch_size=64, random_state=0, verbose=False)
+settings = {"n_components": 16, "batch_size": 64, "n_init": 1, "random_state": 0,
+            "verbose": False}
 oivae = OIVAE(lam=0.1, **settings).fit(train.X, train.groups)
 vae = OIVAE(lam=0.0, **settings).fit(train.X, train.groups)
 
@@ -126,9 +126,9 @@ for row, (name, model) in enumerate((("oi-VAE", oivae), ("VAE", vae))):
 # Samples of :math:`p(x \mid z_j = v)`: the strongest component ``j`` of each
 # model is fixed at -2, 0 and +2, the other components are drawn from the prior,
 # and the frames are decoded (:meth:`~mne_oivae.OIVAE.inverse_transform`). In
-# oi-VAE the fixed component sets the posture of the joints it drives and
-# the poses in one column differ only in the other joints; in the VAE a single
-# component has no such meaning.
+# oi-VAE the fixed component sets the posture of the joints it drives, and the
+# two poses drawn for one value differ only in the joints of other components;
+# in the VAE a single component has no such meaning.
 rng = np.random.default_rng(0)
 values = (-2.0, 0.0, 2.0)
 fig = plt.figure(figsize=(12, 5), layout="constrained")

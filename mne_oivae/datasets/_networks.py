@@ -45,6 +45,10 @@ class SimulatedNetworks:
         The latent source of every network at every time point.
     src : mne.SourceSpaces
         The fsaverage source space of the estimates.
+
+    Examples
+    --------
+    See :ref:`sphx_glr_auto_tutorials_plot_meg_networks.py`.
     """
 
     stcs: list = field(repr=False)
