@@ -360,13 +360,19 @@ class OIVAE:
             raise NotFittedError("This OIVAE instance is not fitted yet. Call 'fit' with "
                                  "appropriate arguments before using this estimator.")
 
-    def _internal(self, X, name="X"):
+    def _internal_chunks(self, X, rows):
+        """Blocks of *rows* observations in the model's internal feature order.
+
+        Reordering block by block keeps vertex-level data from being copied whole.
+        """
         self._check_fitted()
-        X = check_data(X, name, n_features=self.n_features_in_)
-        device = self.module_.W.device
-        X_t = _as_tensor(X, device)
-        order = self.module_.layout.feature_order
-        return X_t if self.module_.layout.is_identity_order else X_t[:, order]
+        X = check_data(X, "X", n_features=self.n_features_in_)
+        X_t = _as_tensor(X, self.module_.W.device)
+        layout = self.module_.layout
+        order = None if layout.is_identity_order else torch.as_tensor(
+            layout.feature_order, device=X_t.device)
+        for block in X_t.split(max(1, rows)):
+            yield block if order is None else block.index_select(1, order)
 
     @torch.no_grad()
     def transform(self, X):
@@ -380,8 +386,7 @@ class OIVAE:
         -------
         Z : ndarray, shape (n_samples, n_components)
         """
-        X_t = self._internal(X)
-        out = [self.module_.encode(chunk)[0] for chunk in X_t.split(4096)]
+        out = [self.module_.encode(block)[0] for block in self._internal_chunks(X, 4096)]
         return torch.cat(out).cpu().numpy()
 
     def fit_transform(self, X, groups):
@@ -457,13 +462,13 @@ class OIVAE:
         -------
         log_px : ndarray, shape (n_samples,)
         """
-        X_t = self._internal(X)
+        self._check_fitted()
         n_importance = check_int(n_importance, "n_importance", minimum=1)
         gen = torch.Generator().manual_seed(_draw_seed(random_state))
         module = self.module_
-        chunk = max(1, int(2**22 // (n_importance * max(X_t.shape[1], 1))))
+        rows = int(2**22 // (n_importance * self.n_features_in_))
         out = []
-        for xb in X_t.split(chunk):
+        for xb in self._internal_chunks(X, rows):
             mu, sd = module.encode(xb)
             eps = torch.randn((n_importance, *mu.shape), generator=gen).to(mu.device)
             z = mu + sd * eps
