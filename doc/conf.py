@@ -87,7 +87,7 @@ sphinx_gallery_conf = {
     "backreferences_dir": "generated/backreferences",
     "doc_module": ("mne_oivae",),
     "image_scrapers": ("matplotlib",),
-    "capture_repr": ("_repr_html_", "__repr__"),
+    "capture_repr": (),  # the tutorials print what they want shown
     # An error in a tutorial fails the build (reported at its end, all tutorials run).
     "abort_on_example_error": False,
     "only_warn_on_example_error": False,

@@ -51,8 +51,8 @@ models = {lam: OIVAE(n_components=8, lam=lam, random_state=0, verbose=False).fit
 # ---------------------------
 # ``group_weights_[g, j]`` is :math:`\|W^{(g)}_{:, j}\|_2`, how strongly component
 # ``j`` drives row ``g``. With ``lam=1`` each row is driven by its own component
-# and all other weights are exact zeros; with ``lam=0`` every component drives
-# every row a little: the map is dense and says nothing about structure.
+# and nearly all other weights are exact zeros; with ``lam=0`` every component
+# drives every row a little: the map is dense and says nothing about structure.
 fig, axes = plt.subplots(1, 2, figsize=(9, 3.6), layout="constrained")
 for ax, (lam, model) in zip(axes, models.items()):
     plot_group_weights(model, normalize=True, axes=ax, show=False,

@@ -131,12 +131,10 @@ for lam, lam_fits in fits.items():
 # their held-out likelihoods are alike: no single map deserves interpretation.
 # With ``lam = 1`` the seeds that find one component per row give the same map
 # up to the order of the components. A seed can also end in a poorer optimum,
-# with two rows sharing a component and one component pruned, which lowers the
-# agreement. Held-out likelihood does not flag such a fit (merging two rows
-# costs little likelihood), but the training objective, which includes the
-# group-lasso penalty, is lower for it. That is what ``n_init`` in
-# :class:`~mne_oivae.OIVAE` uses: it fits several seeds and keeps the one with
-# the best training objective. On real data: choose ``K`` and ``lam`` by
-# held-out likelihood, fit with ``n_init > 1``, and interpret the map only if
-# it is stable across seeds.
+# with two rows sharing a component and one component pruned; compare the
+# training objective of the seeds, which includes the group-lasso penalty.
+# That is what ``n_init`` in :class:`~mne_oivae.OIVAE` uses (three
+# initialisations by default): it keeps the fit with the best training
+# objective. On real data: choose ``K`` and ``lam`` by held-out likelihood, fit
+# with ``n_init > 1``, and interpret the map only if it is stable across seeds.
 plt.show()
