@@ -42,10 +42,12 @@ class OIVAE:
         Latent dimension K.
     lam : float
         Group-lasso strength per observation, >= 0. Training maximises, in
-        per-observation units, ``mean_n(E_q log p(x_n|z) - KL_n) + log p(theta)/N
+        per-observation units, ``mean_n(E_q log p(x_n|z) - KL_n) + log p(theta)
         - lam * sum_{g,j} ||W(g)[:, j]||``: the whole-data collapsed ELBO divided
-        by N with a group-lasso rate of ``N * lam``. ``lam=1`` is the paper's
-        setting. ``lam=0`` is the plain grouped VAE (no sparsity).
+        by N in which both priors count once per observation (group-lasso rate
+        ``N * lam``), so the same ``lam`` prunes alike on small and large data
+        sets. ``lam=1`` is the paper's setting. ``lam=0`` is the plain grouped
+        VAE (no sparsity).
     group_latent_dim : int | None
         Rows p of every W(g) (the input size of every f_g). ``None`` makes the
         generators the identity (W(g) has one row per feature of g), i.e. a
