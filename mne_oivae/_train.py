@@ -19,7 +19,6 @@ The gradient of log p(theta) is Adam's (coupled) weight decay
 autograd work per step; its value is still recorded every step.
 """
 
-import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -317,8 +316,3 @@ def _adam_implementation(device):
     """
     fused_cpu = tuple(int(v) for v in torch.__version__.split(".")[:2]) >= (2, 4)
     return {"fused": True} if device.type == "cuda" or fused_cpu else {"foreach": True}
-
-
-def default_n_iter(n_samples, batch_size):
-    """Iterations for about 500 epochs, clipped to [2000, 20000]."""
-    return int(np.clip(500 * math.ceil(n_samples / batch_size), 2000, 20000))
