@@ -18,6 +18,8 @@ import math
 import torch
 from torch import nn
 
+from mne_oivae._train import shrink_columns
+
 _LOG_2PI = math.log(2 * math.pi)
 
 
@@ -151,10 +153,8 @@ class LoopTrainer:
             rms = (v.mean(dim=0, keepdim=True) / (1 - b2**self.t)).sqrt_().add_(eps)
             step = self.config.lr / rms
             W.addcmul_(step, m, value=-1 / (1 - b1**self.t))
-            if lam > 0:
-                norms = torch.linalg.vector_norm(W, dim=0, keepdim=True)
-                W.mul_(torch.clamp(1 - step * lam / torch.clamp(
-                    norms, min=torch.finfo(W.dtype).tiny), min=0))
+            if lam > 0:  # the package's soft-threshold, on this group's (p, K) slice
+                shrink_columns(W[None], step[None] * lam)
             W.grad = None
 
     def epoch(self, n_steps):

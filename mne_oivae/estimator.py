@@ -2,6 +2,7 @@
 
 import math
 import numbers
+from pathlib import Path
 
 import numpy as np
 import torch
@@ -253,8 +254,7 @@ class OIVAE:
                 trainer, history = self._new_trainer(X_t, layout, params, int(seeds[0]))
                 history = _load_checkpoint(checkpoint, trainer, params, X_t.shape)
                 logger.info(f"Resuming from {checkpoint} at iteration {trainer.iteration}")
-                self._run(trainer, history, spec, params["n_iter"], show, checkpoint,
-                          check_every)
+                self._run(trainer, history, spec, show, checkpoint, check_every)
             else:
                 trainer, history = self._best_of(X_t, spec, layout, params, seeds, show,
                                                  checkpoint, check_every)
@@ -281,18 +281,14 @@ class OIVAE:
             if len(seeds) > 1:
                 logger.info(f"Initialisation {init + 1}/{len(seeds)}")
             trainer, history = self._new_trainer(X_t, layout, params, int(seed))
-            self._run(trainer, history, spec, params["n_iter"], show, checkpoint,
-                      check_every)
+            self._run(trainer, history, spec, show, checkpoint, check_every)
             score = float(np.mean(history["elbo"][-5:]))
             if best is None or score > best[0]:
                 best = (score, trainer, history)
         return best[1], best[2]
 
     def _new_trainer(self, X_t, layout, params, seed):
-        module = OIVAEModule(
-            layout, params["n_components"], params["group_latent_dim"],
-            params["generator_hidden"], params["encoder_hidden"], params["activation"],
-            torch.Generator().manual_seed(seed)).to(X_t.device)
+        module = _build_module(layout, params, seed).to(X_t.device)
         _init_output_statistics(module, X_t)
         config = TrainConfig(**{k: params[k] for k in (
             "n_iter", "batch_size", "lr", "lam", "prior_scale", "mc_samples", "warmup",
@@ -300,9 +296,9 @@ class OIVAE:
         generator = torch.Generator(device=X_t.device).manual_seed(seed)
         return Trainer(module, X_t, config, generator), {}
 
-    def _run(self, trainer, history, spec, n_iter, show, checkpoint, check_every):
-        """Train up to iteration *n_iter*; on divergence keep the last finite state."""
-        trainer.config.n_iter = n_iter
+    def _run(self, trainer, history, spec, show, checkpoint, check_every):
+        """Train to ``n_iter`` iterations; on divergence keep the last finite state."""
+        n_iter = trainer.config.n_iter
         shape = tuple(trainer.X.shape)
         params = self.get_params()
 
@@ -561,7 +557,8 @@ def read_oivae(fname, device="cpu"):
     n_groups = len(meta["groups"]["names"])
     spec = GroupSpec([arrays[f"groups/{g}"] for g in range(n_groups)],
                      n_features=meta["groups"]["n_features"], names=meta["groups"]["names"])
-    module = _build_module(spec, model._validated_params())
+    params = model._validated_params()
+    module = _build_module(_layout(spec, params), params)
     state = {k[len("module/"):]: torch.as_tensor(v) for k, v in arrays.items()
              if k.startswith("module/")}
     module.load_state_dict(state)
@@ -577,8 +574,8 @@ def _layout(spec, params):
     return GroupLayout(spec.indices, bucket_cost_for(rows, width))
 
 
-def _build_module(spec, params, seed=0):
-    return OIVAEModule(_layout(spec, params), params["n_components"],
+def _build_module(layout, params, seed=0):
+    return OIVAEModule(layout, params["n_components"],
                        params["group_latent_dim"], params["generator_hidden"],
                        params["encoder_hidden"], params["activation"],
                        torch.Generator().manual_seed(seed))
@@ -678,8 +675,6 @@ def _last_iteration(history):
 
 
 def _exists(path):
-    from pathlib import Path
-
     return path is not None and Path(path).expanduser().is_file()
 
 
