@@ -37,7 +37,7 @@ class LoopOIVAE(nn.Module):
         super().__init__()
         if module.identity:
             raise ValueError("the loop reference covers group_latent_dim=int generators")
-        self.act = module.act
+        self.act = module.activation.function
         sizes = [int(s) for s in module.layout.sizes]
         self.slices = [slice(a, a + s) for a, s in
                        zip([0, *torch.tensor(sizes).cumsum(0)[:-1].tolist()], sizes)]
@@ -159,7 +159,7 @@ class LoopTrainer:
 
     def epoch(self, n_steps):
         cfg = self.config
-        record = torch.empty(n_steps, 3, device=self.X.device)
+        record = torch.empty(n_steps, 2, device=self.X.device)
         perm = torch.randperm(self.n_samples, generator=self.generator,
                               device=self.X.device)
         for step in range(n_steps):
@@ -171,6 +171,6 @@ class LoopTrainer:
             loss.backward()
             self.optimizer.step()
             self.prox_step(self.current_lam())
-            record[step] = torch.stack([rec, kl, log_prior]).detach()
+            record[step] = torch.stack([rec, kl]).detach()
             self.iteration += 1
         return record

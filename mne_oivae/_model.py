@@ -4,10 +4,11 @@ All groups are computed with one set of batched tensor operations. Groups are
 reordered internally into a few *buckets* of similar size; each bucket's output
 layer is one batched matmul padded to the bucket's largest group, so unequal
 group sizes (1-3 joint angles, 20-700 vertices per region) cost a handful of
-kernels per step instead of one per group. During training the output layer
-and the Gaussian likelihood are one fused operation on a padded copy of the
-minibatch (:meth:`OIVAEModule.expected_log_likelihood`): the generator means
-are never materialised, so a step makes a few passes over the minibatch.
+kernels per step instead of one per group. During training the generators
+and the Gaussian likelihood are one fused, cache-blocked operation on a padded
+copy of the minibatch (:mod:`mne_oivae._fused`,
+:meth:`OIVAEModule.expected_log_likelihood`): the generator means are never
+materialised, so a step makes a few passes over the minibatch.
 """
 
 import math
@@ -16,35 +17,10 @@ import numpy as np
 import torch
 from torch import nn
 
+from ._fused import (ACTIVATIONS, GeneratorSpec, gaussian_log_likelihood, hidden_layers,
+                     posterior)
+
 _LOG_2PI = math.log(2 * math.pi)
-
-
-class _SigmoidTanh(torch.autograd.Function):
-    """tanh(x) = 2 sigmoid(2x) - 1, within 2e-7 of torch.tanh.
-
-    torch's CPU tanh kernel runs about 20x slower than its sigmoid (measured
-    with torch 2.13 on AVX-512), enough to make it a fifth of a training step
-    with many groups.
-    """
-
-    @staticmethod
-    def forward(ctx, x):
-        y = x.mul(2).sigmoid_().mul_(2).sub_(1)
-        ctx.save_for_backward(y)
-        return y
-
-    @staticmethod
-    def backward(ctx, grad):
-        (y,) = ctx.saved_tensors
-        return torch.ops.aten.tanh_backward(grad, y)
-
-
-def _tanh(x):
-    return _SigmoidTanh.apply(x) if x.device.type == "cpu" else torch.tanh(x)
-
-
-ACTIVATIONS = {"tanh": _tanh, "relu": torch.relu, "softplus": nn.functional.softplus,
-               "elu": nn.functional.elu, "sigmoid": torch.sigmoid}
 
 
 class GroupLayout:
@@ -148,7 +124,7 @@ class OIVAEModule(nn.Module):
                  encoder_hidden, activation, generator):
         super().__init__()
         self.layout = layout
-        self.act = ACTIVATIONS[activation]
+        self.activation = ACTIVATIONS[activation]
         n_groups, n_feat, k = len(layout.sizes), layout.n_features, n_components
         self.identity = group_latent_dim is None
         p = int(layout.sizes.max()) if self.identity else group_latent_dim
@@ -192,6 +168,12 @@ class OIVAEModule(nn.Module):
                 self.out_weights.append(weight)
         self._bucket_features = [int(layout.sizes[start:stop].sum())
                                  for start, stop, _, _ in layout.buckets]
+        if self.identity:  # one bucket: all features, loaded by z directly
+            self._spec = GeneratorSpec.from_buckets([(0, 1)], [n_feat], self.activation)
+        else:
+            self._spec = GeneratorSpec.from_buckets(
+                [(a, b) for a, b, *_ in layout.buckets],
+                [width for *_, width, _ in layout.buckets], self.activation)
         self.feature_bias = nn.Parameter(torch.zeros(n_feat))
         self.log_var = nn.Parameter(torch.zeros(n_feat))
         # A feature that never varies (a finger channel in motion capture) would
@@ -238,8 +220,8 @@ class OIVAEModule(nn.Module):
         return [*self.gen_weights, *self.gen_biases, *self.out_weights, self.feature_bias]
 
     # -- forward -------------------------------------------------------------
-    def encode(self, x, std_multiplier=1.0, input_rows=None):
-        """Mean and standard deviation of q(z|x), each (n, K).
+    def encoder_head(self, x, input_rows=None):
+        """Output of the inference network, (n, 2K): see :func:`posterior`.
 
         ``input_rows`` (optional) reorders the first layer's input rows to
         match the columns of *x* (training passes the caller's feature order
@@ -251,41 +233,40 @@ class OIVAEModule(nn.Module):
             weights[0] = weights[0].index_select(0, input_rows)
         h = x
         for weight, bias in zip(weights[:-1], biases[:-1]):
-            h = self.act(torch.addmm(bias, h, weight))
-        mu, raw = torch.addmm(biases[-1], h, weights[-1]).chunk(2, dim=-1)
-        sd = nn.functional.softplus(raw) + 1e-4
-        return mu, sd if std_multiplier == 1.0 else sd * std_multiplier
+            h = self.activation.function(torch.addmm(bias, h, weight))
+        return torch.addmm(biases[-1], h, weights[-1])
 
-    def _output_layer(self, z):
-        """Inputs of the output layer, which computes ``bias + h[a:b] @ V`` per bucket.
+    def encode(self, x):
+        """Mean and standard deviation of q(z|x), each (n, K)."""
+        return posterior(self.encoder_head(x))
 
-        Returns h (G, n, H), the feature bias in the padded layout, the
-        weights V (one per bucket) and the (a, b) group span of each bucket.
-        Identity generators are one bucket: h = z and V = the loadings.
+    def _generator_inputs(self, z):
+        """u = W(g) z^T (G, p, n) and the output weights V (one per bucket).
+
+        The generators compute ``f(u[a:b]^T) @ V`` per bucket. Identity
+        generators are one bucket: u = z^T and V = the loadings.
         """
-        k = z.shape[-1]
-        bias = self.feature_bias
-        if self.padded_position is not None:  # padding columns get bias 0
-            bias = bias.new_zeros(self.n_padded).index_copy(0, self.padded_position, bias)
+        n, k = z.shape
         if self.identity:
             loadings = self.W.reshape(-1, k).index_select(0, self.loading_rows)
-            return z[None], bias, [loadings.T[None]], [(0, 1)]
-        h = torch.matmul(z, self.W.transpose(1, 2))  # (G, n, p)
-        for weight, b in zip(self.gen_weights, self.gen_biases):
-            h = self.act(torch.baddbmm(b, h, weight))
-        return h, bias, list(self.out_weights), [(a, b) for a, b, *_ in self.layout.buckets]
+            return z.T[None], [loadings.T[None]]
+        u = torch.mm(self.W.reshape(-1, k), z.T).view(*self.W.shape[:2], n)
+        return u, list(self.out_weights)
 
     def decode(self, z):
         """Mean of p(x|z) in internal feature order, (n, n_features)."""
         n = z.shape[0]
-        h, bias, weights, spans = self._output_layer(z)
-        outs = [torch.bmm(h[a:b], V).transpose(0, 1).reshape(n, -1)
-                for (a, b), V in zip(spans, weights)]
-        out = (outs[0] if len(outs) == 1 else torch.cat(outs, dim=1)) + bias
-        return out if self.padded_position is None else out[:, self.padded_position]
+        u, weights = self._generator_inputs(z)
+        outs = [torch.bmm(hidden_layers(u, self.gen_weights, self.gen_biases,
+                                        self.activation, a, b)[-1], V).transpose(0, 1)
+                .reshape(n, -1) for (a, b, *_), V in zip(self._spec.blocks, weights)]
+        out = outs[0] if len(outs) == 1 else torch.cat(outs, dim=1)
+        if self.padded_position is not None:
+            out = out[:, self.padded_position]
+        return out + self.feature_bias
 
     def expected_log_likelihood(self, x_padded, z):
-        """Mean over rows of log p(x | z), fused with the output layer.
+        """Mean over rows of log p(x | z), fused with the generators.
 
         Parameters
         ----------
@@ -299,13 +280,15 @@ class OIVAEModule(nn.Module):
         -------
         log_lik : Tensor, scalar
         """
-        h, bias, weights, spans = self._output_layer(z)
-        sq = _ResidualSquares.apply(x_padded, h, bias, spans, *weights)
-        if self.padded_position is not None:
-            sq = sq.index_select(0, self.padded_position)
-        var = self.noise_variance()
-        return -0.5 * ((sq / var).sum() / z.shape[0] + torch.log(var).sum()
-                       + len(var) * _LOG_2PI)
+        u, weights = self._generator_inputs(z)
+        return gaussian_log_likelihood(
+            x_padded, u, self.feature_bias, self.log_var, self.noise_floor,
+            self.padded_position, self._spec, list(self.gen_weights), list(self.gen_biases),
+            weights)
+
+    def release_workspace(self):
+        """Free the scratch memory of :meth:`expected_log_likelihood`."""
+        self._spec.workspace.clear()
 
     def noise_variance(self):
         """Diagonal of D: learned variances above a floor (see ``noise_floor``)."""
@@ -335,66 +318,3 @@ class OIVAEModule(nn.Module):
         """x = M z + b + noise for affine or identity generators: M, (n_features, K)."""
         eye = torch.eye(self.W.shape[-1], dtype=self.W.dtype, device=self.W.device)
         return (self.decode(eye) - self.decode(torch.zeros_like(eye))).T
-
-
-class _ResidualSquares(torch.autograd.Function):
-    """Column sums ``sum_n (x - bias - mean)**2`` of the output layer's residuals.
-
-    ``x`` (n, n_padded) is overwritten with the residuals, which the backward
-    pass turns in place into the output gradient: computing the residual in
-    the matmuls' accumulators and never writing the mean, the squared error
-    or a broadcast gradient saves most passes over the minibatch, and one
-    function for all buckets writes the gradient of ``h`` without the zero
-    fills of per-bucket slices.
-    """
-
-    @staticmethod
-    def forward(ctx, x, h, bias, spans, *weights):
-        x.sub_(bias)
-        for view, (a, b), V in _bucket_views(x, spans, weights):
-            # torch runs baddbmm_ into a strided view as one matmul per group:
-            # with many groups, one batched matmul and a subtraction are faster
-            if b - a > 4 and view.numel() <= 2**22:
-                view.sub_(torch.bmm(h[a:b], V))
-            else:
-                view.baddbmm_(h[a:b], V, alpha=-1)
-        ctx.spans, ctx.residual = spans, x
-        ctx.save_for_backward(h, *weights)
-        return _sum_squares(x)
-
-    @staticmethod
-    @torch.autograd.function.once_differentiable
-    def backward(ctx, grad):
-        h, *weights = ctx.saved_tensors
-        need = ctx.needs_input_grad
-        # d/d mean and d/d bias of sum_n r**2 are both -2 r
-        q = ctx.residual.mul_(grad * -2)
-        ctx.residual = None
-        grad_h = torch.empty_like(h) if need[1] else None
-        grad_weights = []
-        for i, (view, (a, b), V) in enumerate(_bucket_views(q, ctx.spans, weights)):
-            if grad_h is not None:
-                torch.bmm(view, V.transpose(1, 2), out=grad_h[a:b])
-            grad_weights.append(torch.bmm(h[a:b].transpose(1, 2), view)
-                                if need[4 + i] else None)
-        return (None, grad_h, q.sum(0) if need[2] else None, None, *grad_weights)
-
-
-def _bucket_views(x, spans, weights):
-    """(groups, n, width) views of the padded columns of every bucket."""
-    offset = 0
-    for (a, b), V in zip(spans, weights):
-        size = (b - a) * V.shape[2]
-        yield (x[:, offset:offset + size].view(x.shape[0], b - a, V.shape[2]).transpose(0, 1),
-               (a, b), V)
-        offset += size
-
-
-def _sum_squares(x, chunk=2**20):
-    """``(x ** 2).sum(0)`` in slices of about *chunk* entries (no full-size temporary)."""
-    rows = max(1, chunk // x.shape[1])
-    parts = x.split(rows)
-    total = parts[0].square().sum(0)
-    for part in parts[1:]:
-        total += part.square().sum(0)
-    return total

@@ -16,13 +16,15 @@ dodged by shrinking W and growing f_g's first-layer weights.
 
 The gradient of log p(theta) is Adam's (coupled) weight decay
 ``1 / prior_scale**2`` on the generator parameters, so the prior costs no
-autograd work per step; its value is still recorded every step.
+autograd work per step; its value is recorded at the end of every epoch.
 """
 
 from dataclasses import dataclass
 
 import numpy as np
 import torch
+
+from ._fused import reparameterise
 
 TERMS = ("reconstruction", "kl", "log_prior_theta", "group_lasso")
 
@@ -161,22 +163,19 @@ class Trainer:
         return xb, padded
 
     def terms(self, batch, std_multiplier):
-        """Per-observation reconstruction and KL on a minibatch, and log p(theta).
+        """Per-observation reconstruction and KL on a minibatch.
 
-        *batch* comes from :meth:`minibatch`. log p(theta) is returned without
-        a graph: its gradient is applied by the optimiser's weight decay.
+        *batch* comes from :meth:`minibatch`. log p(theta) is not a term of the
+        step's loss: its gradient is applied by the optimiser's weight decay
+        and its value is recorded once per epoch (:meth:`run`).
         """
         cfg, module = self.config, self.module
         xb, padded = batch
-        mu, sd = module.encode(xb, std_multiplier, self.encoder_rows)
-        eps = torch.randn((cfg.mc_samples, *mu.shape), generator=self.generator,
-                          device=mu.device, dtype=mu.dtype)
-        z = torch.addcmul(mu, sd, eps).reshape(-1, mu.shape[1])
-        rec = module.expected_log_likelihood(padded, z)
-        kl = _GaussianKL.apply(mu, sd)
-        with torch.no_grad():
-            log_prior = module.log_prior_theta(cfg.prior_scale)
-        return rec, kl, log_prior
+        head = module.encoder_head(xb, self.encoder_rows)
+        eps = torch.randn((cfg.mc_samples, len(head), head.shape[1] // 2),
+                          generator=self.generator, device=head.device, dtype=head.dtype)
+        z, kl = reparameterise(head, eps, std_multiplier)
+        return module.expected_log_likelihood(padded, z), kl
 
     def current_lam(self):
         ramp = self.config.lam_warmup
@@ -185,22 +184,22 @@ class Trainer:
         return self.config.lam * self.iteration / ramp
 
     def epoch(self, n_steps):
-        """Run *n_steps* iterations; return the (n_steps, 3) tensor of loss terms."""
+        """Run *n_steps* iterations; return the (n_steps, 2) tensor of (rec, kl)."""
         cfg = self.config
-        record = torch.empty(n_steps, 3, device=self.X.device)
+        record = torch.empty(n_steps, 2, device=self.X.device)
         perm = torch.randperm(self.n_samples, generator=self.generator,
                               device=self.X.device)
         for step in range(n_steps):
             idx = perm[(step % self.steps_per_epoch) * cfg.batch_size:][:cfg.batch_size]
             multiplier = 0.1 if self.iteration < cfg.warmup else 1.0
-            rec, kl, log_prior = self.terms(self.minibatch(idx), multiplier)
-            loss = kl - rec - log_prior
+            rec, kl = self.terms(self.minibatch(idx), multiplier)
+            loss = kl - rec
             self.optimizer.zero_grad(set_to_none=True)
             self.module.W.grad = None
             loss.backward()
             self.optimizer.step()
             self.prox.step(self.current_lam())
-            record[step] = torch.stack([rec, kl, log_prior]).detach()
+            record[step] = torch.stack([rec, kl]).detach()
             self.iteration += 1
         return record
 
@@ -235,7 +234,10 @@ class Trainer:
         self.iteration = int(state["iteration"])
 
     def run(self, history, progress=None, on_epoch=None):
-        """Train until ``config.n_iter`` iterations, appending per-epoch means to *history*.
+        """Train until ``config.n_iter`` iterations, appending one entry per epoch to *history*.
+
+        The reconstruction and KL terms are means over the epoch's steps; the
+        priors (log p(theta), group lasso) are taken at the epoch's end.
 
         On divergence the module is restored to its state at the end of the last
         finite epoch before the error propagates.
@@ -251,7 +253,9 @@ class Trainer:
                 self.module.load_state_dict(good)
                 raise
             good = self.snapshot()
-            rec, kl, log_prior = record.mean(0).tolist()
+            rec, kl = record.mean(0).tolist()
+            with torch.no_grad():
+                log_prior = float(self.module.log_prior_theta(self.config.prior_scale))
             penalty = -self.config.lam * float(self.module.group_norms().sum())
             for key, value in zip(("iteration", *TERMS, "elbo"),
                                   (self.iteration, rec, kl, log_prior, penalty,
@@ -261,27 +265,8 @@ class Trainer:
                 progress.update(n_steps)
             if on_epoch is not None:
                 on_epoch(self)
+        self.module.release_workspace()
         return history
-
-
-class _GaussianKL(torch.autograd.Function):
-    """Mean over rows of KL(N(mu, sd^2) || N(0, 1)), summed over components.
-
-    One node with a two-operation backward instead of a dozen small autograd
-    nodes: at small minibatches the step time is mostly per-operation cost.
-    """
-
-    @staticmethod
-    def forward(ctx, mu, sd):
-        ctx.save_for_backward(mu, sd)
-        n, k = mu.shape
-        return ((mu.square().sum() + sd.square().sum()) / 2 - torch.log(sd).sum()) / n - k / 2
-
-    @staticmethod
-    def backward(ctx, grad):
-        mu, sd = ctx.saved_tensors
-        scale = grad / mu.shape[0]
-        return mu * scale, (sd - sd.reciprocal()) * scale
 
 
 def padded_columns(feature_order, padded_position, n_padded, n_features):

@@ -108,9 +108,10 @@ class OIVAE:
     groups_ : GroupSpec
         Groups used in :meth:`fit`.
     history_ : dict of ndarray
-        Per-epoch means of the ELBO terms (``reconstruction``, ``kl``,
-        ``log_prior_theta``, ``group_lasso`` = -lam * sum ||W||, and their
-        total ``elbo``), plus the ``iteration`` at each epoch's end.
+        One entry per epoch of the ELBO terms: ``reconstruction`` and ``kl``
+        averaged over the epoch's minibatches, ``log_prior_theta`` and
+        ``group_lasso`` (= -lam * sum ||W||) at the epoch's end, their total
+        ``elbo``, and the ``iteration`` at the epoch's end.
     n_features_in_ : int
         Number of features seen in :meth:`fit`.
     n_iter_ : int

@@ -1,0 +1,333 @@
+"""The training hot path: the group generators and the Gaussian likelihood as one op.
+
+:func:`gaussian_log_likelihood` runs the hidden layers and the output layer of
+every generator f_g and the residual of the likelihood bucket by bucket
+(groups of similar size, see :class:`mne_oivae._model.GroupLayout`), so that
+a bucket's hidden activations are still in the CPU's cache when its output
+layer, its residual and, in the backward pass, its gradients use them. The
+activations are not kept between the forward and the backward pass: the
+backward pass recomputes them per bucket from ``W(g) z``, which costs a
+few small matmuls but no trips through main memory (with hundreds of groups
+the hidden activations are tens of megabytes). One autograd node for the
+whole likelihood, noise variances included, also keeps the per-operation
+cost low at small minibatches, where it, not arithmetic, sets the speed.
+:func:`reparameterise` does the same for the encoder's output: q(z|x),
+the reparameterised draw and the KL term.
+"""
+
+import math
+from collections.abc import Callable
+from typing import NamedTuple
+
+import torch
+from torch import nn
+
+_LOG_2PI = math.log(2 * math.pi)
+# Buckets at most this wide compute their output-layer matmuls with the
+# minibatch as the long dimension: MKL (torch 2.13) multiplies by a matrix of
+# 1-8 columns up to 4x slower than by its transpose; wider buckets are as fast
+# either way, and their residual is then read without a transposed access.
+_NARROW = 8
+
+
+class Activation(NamedTuple):
+    """A nonlinearity: autograd version, in-place version, derivative from its output.
+
+    ``derivative(grad, y)`` overwrites *grad* (the gradient with respect to
+    the output ``y``) with the gradient with respect to the input.
+    """
+
+    function: Callable
+    inplace: Callable
+    derivative: Callable
+
+
+def _tanh_inplace(a):
+    if a.device.type != "cpu":
+        return a.tanh_()
+    # tanh(x) = 2 sigmoid(2x) - 1, within 2e-7 of torch.tanh: torch's CPU tanh
+    # kernel runs about 20x slower than its sigmoid (torch 2.13, AVX-512)
+    return a.mul_(2).sigmoid_().mul_(2).sub_(1)
+
+
+class _Tanh(torch.autograd.Function):
+    """tanh with :func:`_tanh_inplace`'s forward, for autograd callers (encoder)."""
+
+    @staticmethod
+    def forward(ctx, x):
+        y = _tanh_inplace(x.clone())
+        ctx.save_for_backward(y)
+        return y
+
+    @staticmethod
+    def backward(ctx, grad):
+        (y,) = ctx.saved_tensors
+        return torch.ops.aten.tanh_backward(grad, y)
+
+
+_aten = torch.ops.aten
+ACTIVATIONS = {
+    "tanh": Activation(
+        _Tanh.apply, _tanh_inplace,
+        lambda grad, y: _aten.tanh_backward.grad_input(grad, y, grad_input=grad)),
+    "relu": Activation(
+        torch.relu, torch.relu_,
+        lambda grad, y: _aten.threshold_backward.grad_input(grad, y, 0, grad_input=grad)),
+    "softplus": Activation(
+        nn.functional.softplus, nn.functional.softplus,
+        # softplus' = sigmoid(x) = 1 - exp(-softplus(x))
+        lambda grad, y: grad.mul_(torch.expm1(-y).neg_())),
+    "elu": Activation(
+        nn.functional.elu, nn.functional.elu_,
+        lambda grad, y: _aten.elu_backward.grad_input(grad, 1.0, 1, 1, True, y,
+                                                      grad_input=grad)),
+    "sigmoid": Activation(
+        torch.sigmoid, torch.sigmoid_,
+        lambda grad, y: _aten.sigmoid_backward.grad_input(grad, y, grad_input=grad)),
+}
+
+
+class Workspace:
+    """Scratch tensors reused from call to call, grown to the largest request.
+
+    A bucket's temporaries are megabytes; allocated afresh every step they
+    come back from the C library as new pages whose first touch (page
+    faults) can cost more than the arithmetic done on them. One training run
+    at a time may use a workspace.
+    """
+
+    def __init__(self):
+        self._buffers = {}
+
+    def clear(self):
+        """Release the buffers (a fitted model keeps no scratch memory)."""
+        self._buffers.clear()
+
+    def get(self, name, shape, like):
+        """An uninitialised tensor of *shape* with *like*'s dtype and device."""
+        numel = math.prod(shape)
+        buffer = self._buffers.get(name)
+        if (buffer is None or buffer.numel() < numel or buffer.dtype != like.dtype
+                or buffer.device != like.device):
+            buffer = self._buffers[name] = like.new_empty(numel)
+        return buffer[:numel].view(shape)
+
+
+class GeneratorSpec(NamedTuple):
+    """The generators' static structure and scratch space.
+
+    ``blocks`` holds, per bucket, its group span ``(a, b)`` and its columns
+    ``start:stop`` in the padded layout, where it is ``b - a`` groups of
+    ``width`` columns each.
+    """
+
+    blocks: list  # (a, b, start, stop, width) of every bucket
+    activation: Activation
+    workspace: Workspace
+
+    @classmethod
+    def from_buckets(cls, spans, widths, activation):
+        blocks, start = [], 0
+        for (a, b), width in zip(spans, widths):
+            blocks.append((a, b, start, start + (b - a) * width, width))
+            start += (b - a) * width
+        return cls(blocks, activation, Workspace())
+
+
+def hidden_layers(u, weights, biases, activation, a, b, workspace=None):
+    """Hidden layers of groups a..b-1: a list of (b - a, n, width) activations.
+
+    The list starts with the input, ``u[a:b]`` transposed, and ends with the
+    input of the output layer.
+
+    Parameters
+    ----------
+    u : Tensor, (G, p, n)
+        ``W(g) z`` of every group, one column per observation.
+    weights, biases : list of Tensor
+        Per layer, (G, in, out) and (G, 1, out).
+    activation : Activation
+    a, b : int
+        Group span.
+    workspace : Workspace | None
+        Where to write the outputs (no autograd); ``None`` allocates them,
+        differentiably when autograd is on.
+    """
+    act = activation.function if torch.is_grad_enabled() else activation.inplace
+    outputs = [u[a:b].transpose(1, 2)]
+    for layer, (weight, bias) in enumerate(zip(weights, biases)):
+        out = None if workspace is None else workspace.get(
+            f"hidden{layer}", (b - a, u.shape[2], weight.shape[2]), u)
+        outputs.append(act(torch.baddbmm(bias[a:b], outputs[-1], weight[a:b], out=out)))
+    return outputs
+
+
+def gaussian_log_likelihood(x, u, feature_bias, log_var, noise_floor, position, spec,
+                            weights, biases, out_weights):
+    """Mean over rows of log N(x; f(u) + b, diag(exp(log_var) + noise_floor)).
+
+    Parameters
+    ----------
+    x : Tensor, (n, n_padded)
+        Observations in the padded layout, contiguous. **Overwritten** with the
+        residuals (and, in the backward pass, with their gradient).
+    u : Tensor, (G, p, n)
+        ``W(g) z`` of every group, one column per observation (``z.T[None]``
+        for identity generators).
+    feature_bias, log_var : Tensor, (n_features,)
+        Per-feature bias b and log noise variance (internal feature order).
+    noise_floor : Tensor, scalar
+        Added to every noise variance.
+    position : Tensor of int | None
+        Column of every feature in the padded layout (``None``: no padding).
+    spec : GeneratorSpec
+    weights, biases : list of Tensor
+        Hidden layers, (G, in, out) and (G, 1, out).
+    out_weights : list of Tensor
+        Output layer of every bucket, (groups, width_in, width_out).
+
+    Returns
+    -------
+    log_lik : Tensor, scalar
+    """
+    return _GaussianLogLikelihood.apply(x, u, feature_bias, log_var, noise_floor, position,
+                                        spec, len(weights), *weights, *biases, *out_weights)
+
+
+def _to_padded(values, position, n_padded):
+    """Per-feature values in the padded layout (0 in padding columns)."""
+    if position is None:
+        return values
+    return values.new_zeros(n_padded).index_copy_(0, position, values)
+
+
+class _GaussianLogLikelihood(torch.autograd.Function):
+    @staticmethod
+    def forward(ctx, x, u, feature_bias, log_var, noise_floor, position, spec, n_layers,
+                *params):
+        weights, biases, outs = _split(params, n_layers)
+        n, n_padded = x.shape
+        ws = spec.workspace
+        bias = _to_padded(feature_bias, position, n_padded)
+        sq = x.new_empty(n_padded)
+        for (a, b, start, stop, width), V in zip(spec.blocks, outs):
+            h = hidden_layers(u, weights, biases, spec.activation, a, b, ws)[-1]
+            cols = x[:, start:stop].view(n, b - a, width)
+            if width <= _NARROW:  # (groups, width, n) = V^T h^T
+                mean = torch.bmm(V.transpose(1, 2), h.transpose(1, 2),
+                                 out=ws.get("mean", (b - a, width, n), x)).permute(2, 0, 1)
+            else:
+                mean = torch.bmm(h, V, out=ws.get("mean", (b - a, n, width), x)).transpose(0, 1)
+            cols.sub_(bias[start:stop].view(b - a, width)).sub_(mean)
+            square = torch.mul(cols, cols, out=ws.get("square", cols.shape, x))
+            torch.sum(square.view(n, -1), 0, out=sq[start:stop])
+        if position is not None:
+            sq = sq[position]
+        var = log_var.exp().add_(noise_floor)
+        ctx.spec, ctx.n_layers, ctx.residual = spec, n_layers, x
+        ctx.save_for_backward(u, position, sq, var, noise_floor, *params)
+        return -0.5 * ((sq / var).sum() / n + var.log().sum() + len(var) * _LOG_2PI)
+
+    @staticmethod
+    @torch.autograd.function.once_differentiable
+    def backward(ctx, grad):
+        u, position, sq, var, noise_floor, *params = ctx.saved_tensors
+        spec, n_layers, ws = ctx.spec, ctx.n_layers, ctx.spec.workspace
+        weights, biases, outs = _split(params, n_layers)
+        need = ctx.needs_input_grad
+        residual, ctx.residual = ctx.residual, None
+        n, n_padded = residual.shape
+        # log_lik = -0.5 * (sum_f sq_f / (n var_f) + log var_f) + const
+        grad_log_var = (sq / (n * var)).sub_(1).mul_(var - noise_floor).mul_(grad * 0.5) \
+            .div_(var)
+        # d log_lik / d mean = -2 r * d log_lik / d sq = r / (n var)
+        scale = _to_padded(grad / (n * var), position, n_padded)
+        grad_bias = residual.new_empty(n_padded)
+        grad_u = torch.empty_like(u) if need[1] else None
+        grad_weights = [torch.empty_like(w) for w in weights]
+        grad_biases = [torch.empty_like(b_) for b_ in biases]
+        grad_outs = []
+        for (a, b, start, stop, width), V in zip(spec.blocks, outs):
+            cols = residual[:, start:stop].mul_(scale[start:stop])
+            torch.sum(cols, 0, out=grad_bias[start:stop])
+            q = cols.view(n, b - a, width).transpose(0, 1)
+            hs = hidden_layers(u, weights, biases, spec.activation, a, b, ws)
+            grad_outs.append(torch.bmm(q.transpose(1, 2), hs[-1]).transpose(1, 2)
+                             if width <= _NARROW else torch.bmm(hs[-1].transpose(1, 2), q))
+            if not (n_layers or need[1]):
+                continue
+            if n_layers == 0:  # (groups, p, n) = V q^T
+                torch.bmm(V, q.transpose(1, 2), out=grad_u[a:b])
+                continue
+            g = torch.bmm(q, V.transpose(1, 2), out=ws.get(f"grad{n_layers - 1}", hs[-1].shape, q))
+            for layer in reversed(range(n_layers)):
+                spec.activation.derivative(g, hs[layer + 1])
+                torch.bmm(hs[layer].transpose(1, 2), g, out=grad_weights[layer][a:b])
+                torch.sum(g, 1, keepdim=True, out=grad_biases[layer][a:b])
+                if layer:
+                    g = torch.bmm(g, weights[layer][a:b].transpose(1, 2),
+                                  out=ws.get(f"grad{layer - 1}", hs[layer].shape, q))
+                elif need[1]:  # (groups, p, n), the transposed product: p is narrow
+                    torch.bmm(weights[0][a:b], g.transpose(1, 2), out=grad_u[a:b])
+        if position is not None:
+            grad_bias = grad_bias[position]
+        return (None, grad_u, grad_bias, grad_log_var, None, None, None, None,
+                *grad_weights, *grad_biases, *grad_outs)
+
+
+def posterior(head, std_multiplier=1.0):
+    """Mean and standard deviation of q(z|x) from the encoder's output (n, 2K)."""
+    mu, raw = head.chunk(2, dim=-1)
+    sd = nn.functional.softplus(raw) + 1e-4
+    return mu, sd if std_multiplier == 1.0 else sd * std_multiplier
+
+
+def reparameterise(head, eps, std_multiplier):
+    """Draws ``z = mu + sd * eps`` from q(z|x) and the mean KL(q(z|x) || N(0, I)).
+
+    Parameters
+    ----------
+    head : Tensor, (n, 2K)
+        Encoder output, as for :func:`posterior`.
+    eps : Tensor, (S, n, K)
+        Standard normal noise, S draws per row.
+    std_multiplier : float
+        Factor on the standard deviation (warm-up).
+
+    Returns
+    -------
+    z : Tensor, (S * n, K)
+    kl : Tensor, scalar
+        Mean over rows, summed over components.
+    """
+    return _Reparameterise.apply(head, eps, std_multiplier)
+
+
+class _Reparameterise(torch.autograd.Function):
+    @staticmethod
+    def forward(ctx, head, eps, std_multiplier):
+        mu, sd = posterior(head, std_multiplier)
+        n, k = mu.shape
+        z = torch.addcmul(mu, sd, eps).view(-1, k)
+        kl = ((mu.square().sum() + sd.square().sum()) / 2 - sd.log().sum()) / n - k / 2
+        ctx.std_multiplier = std_multiplier
+        ctx.save_for_backward(head, eps, mu, sd)
+        return z, kl
+
+    @staticmethod
+    @torch.autograd.function.once_differentiable
+    def backward(ctx, grad_z, grad_kl):
+        head, eps, mu, sd = ctx.saved_tensors
+        n, k = mu.shape
+        grad_z = grad_z.view(eps.shape)
+        scale = grad_kl / n
+        grad_mu = grad_z.sum(0).add_(mu * scale)
+        grad_sd = (grad_z * eps).sum(0).add_((sd - sd.reciprocal()) * scale)
+        # d sd / d raw = std_multiplier * sigmoid(raw)
+        grad_raw = grad_sd.mul_(torch.sigmoid(head[:, k:])).mul_(ctx.std_multiplier)
+        return torch.cat([grad_mu, grad_raw], dim=1), None, None
+
+
+def _split(params, n_layers):
+    """(hidden weights, hidden biases, output weights) from the flat parameter list."""
+    return params[:n_layers], params[n_layers:2 * n_layers], params[2 * n_layers:]
