@@ -46,9 +46,12 @@ class LoopOIVAE(nn.Module):
             return nn.Parameter(t.detach().clone())
 
         self.register_buffer("noise_floor", module.noise_floor.clone())
-        self.enc_weights = nn.ParameterList([copy(w) for w in module.enc_weights])
+        # the loop reads minibatches in the internal feature order
+        encoder = [*module.enc_weights, module.enc_out_weight]
+        encoder[0] = encoder[0][:, module.layout.feature_order]
+        self.enc_weights = nn.ParameterList([copy(w) for w in encoder[:-1]])
         self.enc_biases = nn.ParameterList([copy(b) for b in module.enc_biases])
-        self.enc_out_weight = copy(module.enc_out_weight)
+        self.enc_out_weight = copy(encoder[-1])
         self.enc_out_bias = copy(module.enc_out_bias)
         self.W = nn.ParameterList([copy(module.W[g]) for g in range(len(sizes))])
         self.gen_weights = nn.ModuleList()
@@ -77,8 +80,8 @@ class LoopOIVAE(nn.Module):
     def encode(self, x, std_multiplier=1.0):
         h = x
         for weight, bias in zip(self.enc_weights, self.enc_biases):
-            h = self.act(torch.addmm(bias, h, weight))
-        out = torch.addmm(self.enc_out_bias, h, self.enc_out_weight)
+            h = self.act(torch.addmm(bias, h, weight.T))
+        out = torch.addmm(self.enc_out_bias, h, self.enc_out_weight.T)
         mu, raw = out.chunk(2, dim=-1)
         return mu, (nn.functional.softplus(raw) + 1e-4) * std_multiplier
 

@@ -16,7 +16,8 @@ import h5py
 import numpy as np
 
 FORMAT = "mne-oivae"
-FORMAT_VERSION = 1
+# 2: encoder weights stored (out, in), first layer in the caller's feature order
+FORMAT_VERSION = 2
 _HDF5_MAGIC = b"\x89HDF\r\n\x1a\n"
 _ALLOWED_KINDS = "fiub"
 
@@ -74,7 +75,15 @@ def write_state(fname, kind, meta, arrays, *, overwrite=False):
 
 
 def read_state(fname, kind):
-    """Read a file written by :func:`write_state`, checking format, kind and version."""
+    """Read a file written by :func:`write_state`, checking format, kind and version.
+
+    Returns
+    -------
+    meta : dict
+    arrays : dict of ndarray
+    version : int
+        The file's format version (older ones are upgraded by the caller).
+    """
     fname = Path(fname).expanduser()
     if not fname.is_file():
         raise FileNotFoundError(f"no such file: {fname}")
@@ -120,7 +129,7 @@ def read_state(fname, kind):
         extra = set(fid.keys()) - {"arrays"}
         if extra:
             raise FormatError(f"{fname} holds unexpected entries {sorted(extra)}")
-    return meta, arrays
+    return meta, arrays, version
 
 
 def _guess_format(head):

@@ -99,7 +99,8 @@ def bucket_cost_for(n_rows, out_width):
 class OIVAEModule(nn.Module):
     """oi-VAE network: q(z|x) = N(mu(x), sigma(x)^2) and x(g) ~ N(f_g(W(g) z), D_g).
 
-    Everything runs in the layout's internal feature order; the estimator
+    The encoder reads features in the caller's order; the generators and the
+    likelihood run in the layout's internal order, into which the estimator
     permutes data on the way in and out.
 
     Parameters
@@ -133,12 +134,16 @@ class OIVAEModule(nn.Module):
             bound = 1.0 / math.sqrt(fan_in)
             return nn.Parameter((torch.rand(*shape, generator=generator) * 2 - 1) * bound)
 
+        # Encoder weights are (out, in), as in torch.nn.Linear, and the first
+        # layer's inputs are the features in the caller's order: training feeds
+        # minibatches as they are, and the weight gradient g^T x is the faster
+        # orientation of that (large) matmul.
         widths = [n_feat, *encoder_hidden]
         self.enc_weights = nn.ParameterList(
-            [uniform(a, b, fan_in=a) for a, b in zip(widths[:-1], widths[1:])])
+            [uniform(b, a, fan_in=a) for a, b in zip(widths[:-1], widths[1:])])
         self.enc_biases = nn.ParameterList(
             [uniform(b, fan_in=a) for a, b in zip(widths[:-1], widths[1:])])
-        self.enc_out_weight = uniform(widths[-1], 2 * k, fan_in=widths[-1])
+        self.enc_out_weight = uniform(2 * k, widths[-1], fan_in=widths[-1])
         self.enc_out_bias = nn.Parameter(torch.zeros(2 * k))
 
         # W(g) stored as (G, p, K): column j of W(g) is W[g, :, j]. Unit-scale
@@ -220,24 +225,18 @@ class OIVAEModule(nn.Module):
         return [*self.gen_weights, *self.gen_biases, *self.out_weights, self.feature_bias]
 
     # -- forward -------------------------------------------------------------
-    def encoder_head(self, x, input_rows=None):
+    def encoder_head(self, x):
         """Output of the inference network, (n, 2K): see :func:`posterior`.
 
-        ``input_rows`` (optional) reorders the first layer's input rows to
-        match the columns of *x* (training passes the caller's feature order
-        and gathers the small weight instead of the large minibatch).
+        *x* has the features in the caller's order, not the internal one.
         """
-        weights = [*self.enc_weights, self.enc_out_weight]
-        biases = [*self.enc_biases, self.enc_out_bias]
-        if input_rows is not None:
-            weights[0] = weights[0].index_select(0, input_rows)
         h = x
-        for weight, bias in zip(weights[:-1], biases[:-1]):
-            h = self.activation.function(torch.addmm(bias, h, weight))
-        return torch.addmm(biases[-1], h, weights[-1])
+        for weight, bias in zip(self.enc_weights, self.enc_biases):
+            h = self.activation.function(torch.addmm(bias, h, weight.T))
+        return torch.addmm(self.enc_out_bias, h, self.enc_out_weight.T)
 
     def encode(self, x):
-        """Mean and standard deviation of q(z|x), each (n, K)."""
+        """Mean and standard deviation of q(z|x), each (n, K); caller's feature order."""
         return posterior(self.encoder_head(x))
 
     def _generator_inputs(self, z):

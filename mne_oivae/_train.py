@@ -116,11 +116,8 @@ class Trainer:
         self.module, self.X, self.config, self.generator = module, X, config, generator
         self.n_samples = X.shape[0]
         layout = module.layout
-        # The encoder reads minibatches in the caller's order through a gathered
-        # copy of its (small) first-layer weight; the likelihood reads them in
+        # The encoder reads minibatches in the caller's order, the likelihood in
         # the padded bucket layout.
-        self.encoder_rows = (None if layout.is_identity_order else torch.as_tensor(
-            np.argsort(layout.feature_order), device=X.device))
         columns = padded_columns(layout.feature_order, module.padded_position,
                                  module.n_padded, X.shape[1])
         self.padded_columns = torch.as_tensor(columns, device=X.device)
@@ -171,7 +168,7 @@ class Trainer:
         """
         cfg, module = self.config, self.module
         xb, padded = batch
-        head = module.encoder_head(xb, self.encoder_rows)
+        head = module.encoder_head(xb)
         eps = torch.randn((cfg.mc_samples, len(head), head.shape[1] // 2),
                           generator=self.generator, device=head.device, dtype=head.dtype)
         z, kl = reparameterise(head, eps, std_multiplier)

@@ -361,19 +361,19 @@ class OIVAE:
             raise NotFittedError("This OIVAE instance is not fitted yet. Call 'fit' with "
                                  "appropriate arguments before using this estimator.")
 
-    def _internal_chunks(self, X, rows):
-        """Blocks of *rows* observations in the model's internal feature order.
-
-        Reordering block by block keeps vertex-level data from being copied whole.
-        """
+    def _blocks(self, X, rows):
+        """Validated *X* as tensors of *rows* observations on the model's device."""
         self._check_fitted()
         X = check_data(X, "X", n_features=self.n_features_in_)
-        X_t = _as_tensor(X, self.module_.W.device)
+        yield from _as_tensor(X, self.module_.W.device).split(max(1, rows))
+
+    def _to_internal(self, block):
+        """*block* with its features in the model's internal order (a copy)."""
         layout = self.module_.layout
-        order = None if layout.is_identity_order else torch.as_tensor(
-            layout.feature_order, device=X_t.device)
-        for block in X_t.split(max(1, rows)):
-            yield block if order is None else block.index_select(1, order)
+        if layout.is_identity_order:
+            return block
+        return block.index_select(1, torch.as_tensor(layout.feature_order,
+                                                     device=block.device))
 
     @torch.no_grad()
     def transform(self, X):
@@ -387,7 +387,7 @@ class OIVAE:
         -------
         Z : ndarray, shape (n_samples, n_components)
         """
-        out = [self.module_.encode(block)[0] for block in self._internal_chunks(X, 4096)]
+        out = [self.module_.encode(block)[0] for block in self._blocks(X, 4096)]
         return torch.cat(out).cpu().numpy()
 
     def fit_transform(self, X, groups):
@@ -469,8 +469,9 @@ class OIVAE:
         module = self.module_
         rows = int(2**22 // (n_importance * self.n_features_in_))
         out = []
-        for xb in self._internal_chunks(X, rows):
-            mu, sd = module.encode(xb)
+        for block in self._blocks(X, rows):
+            mu, sd = module.encode(block)
+            xb = self._to_internal(block)  # block by block: no copy of all of X
             eps = torch.randn((n_importance, *mu.shape), generator=gen).to(mu.device)
             z = mu + sd * eps
             mean = module.decode(z.reshape(-1, mu.shape[1])).reshape(
@@ -552,7 +553,7 @@ def read_oivae(fname, device="cpu"):
     >>> model.save("model.h5")  # doctest: +SKIP
     >>> model = read_oivae("model.h5")  # doctest: +SKIP
     """
-    meta, arrays = read_state(fname, "model")
+    meta, arrays, version = read_state(fname, "model")
     params = _params_from_json(meta["params"])
     model = OIVAE(**params)
     n_groups = len(meta["groups"]["names"])
@@ -560,9 +561,7 @@ def read_oivae(fname, device="cpu"):
                      n_features=meta["groups"]["n_features"], names=meta["groups"]["names"])
     params = model._validated_params()
     module = _build_module(_layout(spec, params), params)
-    state = {k[len("module/"):]: torch.as_tensor(v) for k, v in arrays.items()
-             if k.startswith("module/")}
-    module.load_state_dict(state)
+    module.load_state_dict(_module_state(arrays, version, module))
     model._set_fitted(module.to(_resolve_device(device)), spec, meta["history"],
                       int(meta["n_iter_"]))
     return model
@@ -679,6 +678,31 @@ def _exists(path):
     return path is not None and Path(path).expanduser().is_file()
 
 
+def _module_state(arrays, version, module):
+    """The ``module/`` arrays of a file as a state dict of *module*, upgraded to this format.
+
+    Format 1 stored encoder weights (in, out), the first layer's inputs in the
+    model's internal feature order. Checkpoints hold Adam moments of the same
+    shape: the encoder weights are the optimiser's first parameters (0 to L - 1
+    and 2L for L hidden layers, see ``encoder_parameters``).
+    """
+    state = {k[len("module/"):]: torch.as_tensor(v) for k, v in arrays.items()
+             if k.startswith("module/")}
+    if version == 1:
+        n_hidden = len(module.enc_weights)
+        names = [f"enc_weights.{i}" for i in range(n_hidden)] + ["enc_out_weight"]
+        slots = [*range(n_hidden), 2 * n_hidden]
+        caller_rows = np.argsort(module.layout.feature_order)
+        for i, (name, slot) in enumerate(zip(names, slots)):
+            keys = [f"module/{name}"] + [f"adam/{slot}/{m}" for m in ("exp_avg", "exp_avg_sq")]
+            for key in keys:
+                if key in arrays:
+                    value = arrays[key][caller_rows] if i == 0 else arrays[key]
+                    arrays[key] = np.ascontiguousarray(value.T)
+            state[name] = torch.as_tensor(arrays[f"module/{name}"])
+    return state
+
+
 def _save_checkpoint(fname, trainer, params, shape, history):
     state = trainer.state_dict()
     adam = trainer.optimizer.state_dict()
@@ -697,7 +721,7 @@ def _save_checkpoint(fname, trainer, params, shape, history):
 
 
 def _load_checkpoint(fname, trainer, params, shape):
-    meta, arrays = read_state(fname, "checkpoint")
+    meta, arrays, version = read_state(fname, "checkpoint")
     saved = _params_from_json(meta["params"])
     for key in ("n_components", "group_latent_dim", "generator_hidden", "encoder_hidden",
                 "activation", "batch_size"):
@@ -708,8 +732,7 @@ def _load_checkpoint(fname, trainer, params, shape):
         raise ValueError(f"checkpoint {fname} was made on data of shape "
                          f"{tuple(meta['shape'])}, got {tuple(shape)}")
     device = trainer.X.device
-    module_state = {k[len("module/"):]: torch.as_tensor(v) for k, v in arrays.items()
-                    if k.startswith("module/")}
+    module_state = _module_state(arrays, version, trainer.module)
     adam = trainer.optimizer.state_dict()
     for i in adam["state"] or range(sum(len(g["params"]) for g in adam["param_groups"])):
         adam["state"][i] = {

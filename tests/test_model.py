@@ -98,7 +98,7 @@ def test_elbo_terms_match_hand_computation():
     P = {k: v.detach().numpy() for k, v in module.named_parameters()}
     order = module.layout.feature_order
     xi = x.numpy()[:, order]  # internal order: groups sorted by size
-    out = xi @ P["enc_out_weight"] + P["enc_out_bias"]
+    out = x.numpy() @ P["enc_out_weight"].T + P["enc_out_bias"]  # caller's order
     mu, sd = out[:, :2], (np.log1p(np.exp(out[:, 2:])) + 1e-4)
     z = mu + sd * eps
     # internal group 0 = original group 1 (features 0, 1), internal 1 = original 0
