@@ -243,7 +243,7 @@ class _GaussianLogLikelihood(torch.autograd.Function):
         # d log_lik / d mean = -2 r * d log_lik / d sq = r / (n var)
         scale = _to_padded(grad / (n * var), position, n_padded)
         grad_bias = residual.new_empty(n_padded)
-        grad_u = torch.empty_like(u) if need[1] else None
+        grad_u = u.new_empty(u.shape) if need[1] else None
         grad_weights = [torch.empty_like(w) for w in weights]
         grad_biases = [torch.empty_like(b_) for b_ in biases]
         grad_outs = []
