@@ -76,9 +76,9 @@ class OIVAE:
     warmup : int
         Iterations during which the encoder's standard deviation is multiplied
         by 0.1 (the reference code's warm-up).
-    lam_warmup : int
+    lam_warmup : int | "auto"
         Iterations over which the group-lasso strength grows linearly from 0
-        to ``lam``.
+        to ``lam``; ``"auto"`` is a tenth of ``n_iter``.
     n_init : int
         Number of independent fits from different initialisations; the one
         with the highest final objective is kept, as in ``KMeans(n_init=...)``.
@@ -139,11 +139,19 @@ class OIVAE:
     - ``warmup=0``: shrinking the encoder's noise early makes information cheap,
       so rows get encoded by dense combinations of components, which the lasso
       must later undo and often cannot.
+    - ``lam_warmup="auto"``: the group lasso grows from 0 over the first tenth
+      of the iterations, so every row's component forms before the threshold
+      can act. Without the ramp a single initialisation left a row to the noise
+      (its component and its row pruned together, which no gradient revives)
+      in 10 of 16 fits; with it, 1 of 24.
     - ``n_init=3`` restarts, keeping the highest objective: the remaining bad
-      optima (a row left to the noise, or two rows sharing components) have a
-      lower objective than one component per row.
-    - ``n_iter=10000``: rows that share components early often separate later;
-      with 5000 iterations two of nine seeds kept a shared code, with 10000 one.
+      optima (a row left to the noise, or rows encoded by dense mixtures of
+      components) have a clearly lower objective than one component per row.
+      A single initialisation found one component per row in about 6 of 10
+      fits, so three fail together in about 1 of 20 seeds.
+    - ``n_iter=10000``: rows that share components early often separate later.
+    - Measured with these defaults (K = 8, 2048 images): one component per row
+      for 9 of 9 seeds.
     - More components than needed are harmless: with ``n_components=16`` the
       unneeded ones are pruned to exact zeros, and spare components make the
       one-to-one solution easier to reach.
@@ -165,7 +173,7 @@ class OIVAE:
 
     def __init__(self, n_components=8, lam=1.0, *, group_latent_dim=1, generator_hidden=(),
                  encoder_hidden=(), activation="tanh", prior_scale=1.0, n_iter=10000,
-                 batch_size=256, lr=1e-2, mc_samples=1, warmup=0, lam_warmup=0,
+                 batch_size=256, lr=1e-2, mc_samples=1, warmup=0, lam_warmup="auto",
                  n_init=3, random_state=None, device="auto", verbose=None):
         self.n_components = n_components
         self.lam = lam
@@ -343,6 +351,9 @@ class OIVAE:
         p["lr"] = check_float(p["lr"], "lr", 0, strict=True)
         p["mc_samples"] = check_int(p["mc_samples"], "mc_samples", minimum=1)
         p["warmup"] = check_int(p["warmup"], "warmup", minimum=0)
+        if isinstance(p["lam_warmup"], str):
+            check_option("lam_warmup", p["lam_warmup"], ("auto",))
+            p["lam_warmup"] = p["n_iter"] // 10
         p["lam_warmup"] = check_int(p["lam_warmup"], "lam_warmup", minimum=0)
         p["n_init"] = check_int(p["n_init"], "n_init", minimum=1)
         validate_type(p["device"], str, "device")

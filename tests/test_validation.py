@@ -32,6 +32,8 @@ def _fit(X=X_OK, groups=GROUPS_OK, **params):
     ({"group_latent_dim": None, "generator_hidden": (4,)}, ValueError,
      "identity generators"),
     ({"n_init": 0}, ValueError, "n_init must be an integer >= 1"),
+    ({"lam_warmup": "slow"}, ValueError, "Invalid value for the 'lam_warmup' parameter"),
+    ({"lam_warmup": -1}, ValueError, "lam_warmup must be an integer >= 0"),
     ({"random_state": "seed"}, TypeError, "random_state must be None, an int"),
 ])
 def test_bad_parameters(params, error, match):
@@ -115,3 +117,9 @@ def test_nan_mid_fit_stops_and_restores(monkeypatch):
 def test_group_spec_passes_through():
     spec = GroupSpec.from_sizes([4, 4, 4, 4], names=list("abcd"))
     assert _fit(groups=spec).groups_.names == list("abcd")
+
+
+def test_lam_warmup_auto_is_a_tenth_of_the_iterations():
+    assert OIVAE(n_iter=2500)._validated_params()["lam_warmup"] == 250
+    assert OIVAE(n_iter=2500, lam_warmup=7)._validated_params()["lam_warmup"] == 7
+    assert OIVAE(n_iter=2500, lam_warmup=7).get_params()["lam_warmup"] == 7

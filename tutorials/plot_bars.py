@@ -40,8 +40,8 @@ fig.suptitle("six training images")
 # ------------------------------------
 # ``K = 8`` components. The estimator's defaults are the recipe that recovers
 # the rows: minibatches of 256 images, Adam with ``lr=1e-2``, no encoder warm-up,
-# 10000 iterations, and the best of three initialisations (``n_init=3``, by the
-# final training objective). ``lam`` is the group-lasso strength per observation
+# the group lasso ramped up over the first 1000 of 10000 iterations, and the
+# best of three initialisations (``n_init=3``, by the final training objective). ``lam`` is the group-lasso strength per observation
 # (see :doc:`/model`).
 models = {lam: OIVAE(n_components=8, lam=lam, random_state=0, verbose=False).fit(X, groups)
           for lam in (1.0, 0.0)}
