@@ -239,6 +239,13 @@ class Trainer:
         On divergence the module is restored to its state at the end of the last
         finite epoch before the error propagates.
         """
+        try:
+            self._epochs(history, progress, on_epoch)
+        finally:
+            self.module.release_workspace()
+        return history
+
+    def _epochs(self, history, progress, on_epoch):
         good = self.snapshot()
         while self.iteration < self.config.n_iter:
             first = self.iteration
@@ -262,8 +269,6 @@ class Trainer:
                 progress.update(n_steps)
             if on_epoch is not None:
                 on_epoch(self)
-        self.module.release_workspace()
-        return history
 
 
 def padded_columns(feature_order, padded_position, n_padded, n_features):

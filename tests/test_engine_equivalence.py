@@ -149,3 +149,24 @@ def test_custom_gradients_pass_gradcheck():
         assert torch.autograd.gradcheck(lambda h, m=multiplier: reparameterise(h, eps, m),
                                         (head,))
     assert torch.autograd.gradcheck(_Tanh.apply, (head,))
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA GPU (none here)")
+def test_fused_likelihood_on_cuda_matches_cpu():
+    module = _module()
+    order = module.layout.feature_order
+    x = _data()[:10, order]
+    z = torch.randn(10, 3, generator=torch.Generator().manual_seed(3), dtype=torch.float64)
+    padded = x.new_zeros(10, module.n_padded)
+    padded[:, module.padded_position] = x
+    values, grads = [], []
+    for device in ("cpu", "cuda"):
+        moved = module.to(device)
+        value = moved.expected_log_likelihood(padded.clone().to(device), z.to(device))
+        grads.append([g.cpu() for g in torch.autograd.grad(value, list(moved.parameters()),
+                                                           allow_unused=True)
+                      if g is not None])
+        values.append(value.item())
+    assert values[1] == pytest.approx(values[0], rel=1e-10)
+    for a, b in zip(*grads):
+        np.testing.assert_allclose(b.numpy(), a.numpy(), rtol=1e-8, atol=1e-12)
