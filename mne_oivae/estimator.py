@@ -148,7 +148,7 @@ class OIVAE:
       optima (a row left to the noise, or rows encoded by dense mixtures of
       components) have a clearly lower objective than one component per row.
       A single initialisation found one component per row in about 6 of 10
-      fits, so three fail together in about 1 of 20 seeds.
+      fits, so three fail together for about one seed in fifteen.
     - ``n_iter=10000``: rows that share components early often separate later.
     - Measured with these defaults (K = 8, 2048 images): one component per row
       for 9 of 9 seeds.
@@ -379,7 +379,7 @@ class OIVAE:
         yield from _as_tensor(X, self.module_.W.device).split(max(1, rows))
 
     def _to_internal(self, block):
-        """*block* with its features in the model's internal order (a copy)."""
+        """*block* with its features in the model's internal order."""
         layout = self.module_.layout
         if layout.is_identity_order:
             return block
