@@ -64,10 +64,10 @@ for lam, row in zip(lams, n_active):
 # %%
 # Held-out likelihood rises steeply up to ``K = 8``, the true number of rows,
 # and then stays flat: extra components add nothing. It decreases a little as
-# ``lam`` grows (the group lasso trades some fit for sparsity) and drops when
-# ``lam`` is so strong that it prunes components the data need (compare the
-# numbers of active components). So the likelihood chooses ``K``, and ``lam``
-# is the largest value that costs little held-out likelihood. With ``K`` larger
+# ``lam`` grows (the group lasso trades some fit for sparsity); a ``lam`` so
+# strong that it prunes components the data need would cost much more (watch
+# the numbers of active components). So the likelihood chooses ``K``, and
+# ``lam`` is the largest value that costs little held-out likelihood. With ``K`` larger
 # than needed, ``lam`` prunes the surplus components to exact zeros.
 #
 # Is the map stable across random seeds?
