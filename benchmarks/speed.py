@@ -6,11 +6,12 @@ Prints, in one run on one machine:
    proximal step) of the package's engine and of a per-group-loop reference of
    the same math with the same parameters (``_loop_reference.py``, the structure
    of the original oi-VAE code), and their ratio, for five configurations; the
-   ``bound`` column is the ratio an engine running all of the step's matmul
-   FLOPs at the ``torch.matmul`` peak would reach (no engine can beat it);
+   ``bound`` column is the ratio an engine doing the package's matmul FLOPs
+   (:func:`step_flops`) at the ``torch.matmul`` peak would reach;
 2. the arithmetic rate of the package's step on MEG vertices at batch 4096
-   (forward + backward matmul FLOPs counted analytically) against the peak of
-   ``torch.matmul`` measured in the same run (the roofline ratio);
+   (the matmul FLOPs it does, forward + backward, counted analytically by
+   :func:`step_flops`) against the peak of ``torch.matmul`` measured in the same
+   run (the roofline ratio);
 3. the peak memory (the kernel's RSS high-water mark ``VmHWM``, in a fresh
    process, above its RSS before the data exist) of a vertex-level fit on
    41,000 x 8,000 float32 data, relative to the size of that array (Linux).
@@ -38,6 +39,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from mne_oivae._fused import _expanded
 from mne_oivae._model import GroupLayout, OIVAEModule, bucket_cost_for
 from mne_oivae._train import Trainer, TrainConfig
 
@@ -71,14 +73,28 @@ def contiguous_groups(sizes):
     return [np.arange(a, b) for a, b in zip(edges[:-1], edges[1:])]
 
 
-def step_flops(sizes, batch, k, p, hidden):
-    """Matmul FLOPs of one training step, forward and backward (no input gradient of x)."""
-    n_groups, n_features = len(sizes), int(np.sum(sizes))
-    encoder = 2 * 2 * batch * n_features * 2 * k  # x @ W_enc and its weight gradient
-    widths = [p, *hidden]
-    generator = batch * n_groups * (k * p + sum(a * b for a, b in zip(widths[:-1], widths[1:])))
-    generator += batch * widths[-1] * n_features
-    return encoder + 3 * 2 * generator
+def step_flops(module, batch):
+    """Matmul FLOPs of one training step, forward and backward, of the package's math.
+
+    Real features only (padding not counted). Hidden layers take three matmuls
+    (forward, input gradient, weight gradient), the encoder two (no gradient
+    of x). The output layer of a bucket takes three, or, where the package
+    computes the squared error from h^T x and h^T h (``_expanded``), two plus
+    h^T h. Recomputing hidden activations in the backward pass is not counted.
+    """
+    layout = module.layout
+    n_groups, n_features = len(layout.sizes), layout.n_features
+    k, p = module.W.shape[2], module.W.shape[1]
+    flops = 2 * 2 * batch * n_features * 2 * k + 3 * 2 * batch * n_groups * k * p
+    for weight in module.gen_weights:
+        flops += 3 * 2 * batch * n_groups * weight.shape[1] * weight.shape[2]
+    for (a, b, *_, width), V in zip(module._spec.blocks, module.out_weights):
+        features, inner = int(layout.sizes[a:b].sum()), V.shape[1]
+        if _expanded(width, inner):
+            flops += 2 * 2 * batch * inner * features + 2 * batch * inner**2 * (b - a)
+        else:
+            flops += 3 * 2 * batch * inner * features
+    return flops
 
 
 class Timer:
@@ -213,13 +229,13 @@ def main(argv=None):
         print(f"{name.strip():<18} {len(sizes):>6} {int(np.sum(sizes)):>8} {batch:>5} {k:>3} "
               f"{p:>2} {str(hidden[0]) if hidden else '-':>6} {n_buckets:>7} "
               f"{1e3 * t_package:>10.2f} {1e3 * t_loop:>9.2f} {ratios[name]:>6.1f} "
-              f"{t_loop * peak / step_flops(sizes, batch, k, p, hidden):>6.1f}", flush=True)
+              f"{t_loop * peak / step_flops(package.module, batch):>6.1f}", flush=True)
         if name == ROOFLINE_CONFIG:
             del loop
             peak = max(peak, matmul_peak(device, timer))
             (t_again,) = interleaved([package], timer, args.repeats)
             peak = max(peak, matmul_peak(device, timer))
-            flops = step_flops(sizes, batch, k, p, hidden)
+            flops = step_flops(package.module, batch)
             rate = flops / min(t_package, t_again)
             roofline = rate / peak
             print(f"  roofline: {flops / 1e9:.2f} GFLOP per step at {rate / 1e9:.1f} GFLOP/s; "
