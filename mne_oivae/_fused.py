@@ -244,7 +244,8 @@ class _GaussianLogLikelihood(torch.autograd.Function):
                 mean = torch.bmm(V.transpose(1, 2), h.transpose(1, 2),
                                  out=ws.get("mean", (b - a, width, n), x)).permute(2, 0, 1)
             else:
-                mean = torch.bmm(h, V, out=ws.get("mean", (b - a, n, width), x)).transpose(0, 1)
+                mean = torch.bmm(h, V, out=ws.get("mean", (b - a, n, width), x))
+                mean = mean.transpose(0, 1)
             cols.sub_(mean)
             torch.sum(torch.mul(cols, cols, out=square).view(n, -1), 0, out=sq[start:stop])
         if position is not None:
@@ -306,7 +307,8 @@ class _GaussianLogLikelihood(torch.autograd.Function):
                 if n_layers == 0:  # (groups, p, n) = V q^T
                     torch.bmm(V, q.transpose(1, 2), out=grad_u[a:b])
                     continue
-                g = torch.bmm(q, V.transpose(1, 2), out=ws.get(f"grad{n_layers - 1}", g_shape, q))
+                g = torch.bmm(q, V.transpose(1, 2),
+                              out=ws.get(f"grad{n_layers - 1}", g_shape, q))
             for layer in reversed(range(n_layers)):
                 spec.activation.derivative(g, hs[layer + 1])
                 torch.bmm(hs[layer].transpose(1, 2), g, out=grad_weights[layer][a:b])

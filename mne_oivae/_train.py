@@ -231,7 +231,7 @@ class Trainer:
         self.iteration = int(state["iteration"])
 
     def run(self, history, progress=None, on_epoch=None):
-        """Train until ``config.n_iter`` iterations, appending one entry per epoch to *history*.
+        """Train until ``config.n_iter`` iterations; append one entry per epoch to *history*.
 
         The reconstruction and KL terms are means over the epoch's steps; the
         priors (log p(theta), group lasso) are taken at the epoch's end.
