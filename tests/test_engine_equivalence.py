@@ -99,7 +99,7 @@ def test_loop_reference_matches_batched_engine():
 @pytest.mark.parametrize("group_latent_dim, hidden, activation", [
     (2, (5,), "tanh"), (1, (), "tanh"), (None, (), "tanh"), (3, (4, 6), "tanh"),
     (2, (5, 3), "relu"), (2, (5,), "softplus"), (2, (5,), "elu"), (2, (5,), "sigmoid"),
-    (2, (3,), "tanh"), (2, (4, 3), "relu")])  # (3,): wide buckets are expanded
+    (2, (3,), "tanh"), (2, (4, 3), "relu")])  # last width <= 4: 9-wide buckets expand
 def test_fused_likelihood_matches_decode(group_latent_dim, hidden, activation):
     """expected_log_likelihood = mean log N(x; decode(z), D), values and gradients.
 
