@@ -18,7 +18,7 @@ import math
 import torch
 from torch import nn
 
-from mne_oivae._train import shrink_columns
+from mne_oivae._train import Trainer, shrink_columns
 
 _LOG_2PI = math.log(2 * math.pi)
 
@@ -110,15 +110,17 @@ class LoopOIVAE(nn.Module):
         return -0.5 * sq / prior_scale**2 - count * (math.log(prior_scale) + 0.5 * _LOG_2PI)
 
 
-class LoopTrainer:
+class LoopTrainer(Trainer):
     """Adam on the networks and a per-group proximal Adam step on every W(g).
 
     Mirrors :class:`mne_oivae._train.Trainer` (same objective, same noise
     draws from the same generator, same updates) with one small tensor per
-    group. ``X`` must be in the module's internal feature order.
+    group; the epochs (minibatch order, warm-ups) are the Trainer's own, only
+    the step differs. ``X`` must be in the module's internal feature order.
     """
 
     def __init__(self, model, X, config, generator):
+        # the state Trainer's epochs use, without its batched buffers and optimisers
         self.model, self.X, self.config, self.generator = model, X, config, generator
         self.n_samples = X.shape[0]
         self.optimizer = torch.optim.Adam(
@@ -139,12 +141,6 @@ class LoopTrainer:
         kl = 0.5 * (mu.pow(2) + sd.pow(2) - 1 - 2 * torch.log(sd)).sum(-1).mean()
         return rec, kl, model.log_prior_theta(cfg.prior_scale)
 
-    def current_lam(self):
-        ramp = self.config.lam_warmup
-        if ramp <= 0 or self.iteration >= ramp:
-            return self.config.lam
-        return self.config.lam * self.iteration / ramp
-
     @torch.no_grad()
     def prox_step(self, lam, betas=(0.9, 0.999), eps=1e-8):
         b1, b2 = betas
@@ -160,20 +156,11 @@ class LoopTrainer:
                 shrink_columns(W[None], step[None] * lam)
             W.grad = None
 
-    def epoch(self, n_steps):
-        cfg = self.config
-        record = torch.empty(n_steps, 2, device=self.X.device)
-        perm = torch.randperm(self.n_samples, generator=self.generator,
-                              device=self.X.device)
-        for step in range(n_steps):
-            idx = perm[(step % self.steps_per_epoch) * cfg.batch_size:][:cfg.batch_size]
-            multiplier = 0.1 if self.iteration < cfg.warmup else 1.0
-            rec, kl, log_prior = self.terms(self.X.index_select(0, idx), multiplier)
-            loss = kl - rec - log_prior
-            self.optimizer.zero_grad(set_to_none=True)
-            loss.backward()
-            self.optimizer.step()
-            self.prox_step(self.current_lam())
-            record[step] = torch.stack([rec, kl]).detach()
-            self.iteration += 1
-        return record
+    def step(self, idx, std_multiplier):
+        rec, kl, log_prior = self.terms(self.X.index_select(0, idx), std_multiplier)
+        loss = kl - rec - log_prior
+        self.optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        self.optimizer.step()
+        self.prox_step(self.current_lam())
+        return torch.stack([rec, kl]).detach()

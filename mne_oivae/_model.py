@@ -198,20 +198,16 @@ class OIVAEModule(nn.Module):
         loads each feature.
         """
         sizes = self.layout.sizes
-        self.n_padded = self.layout.n_features
+        self.n_padded = self._spec.blocks[-1][3]
         position = None
         if self.identity:
             rows = np.concatenate([g * p + np.arange(s) for g, s in enumerate(sizes)])
             self.register_buffer("loading_rows", torch.as_tensor(rows), persistent=False)
-        else:
-            parts, offset = [], 0
-            for start, stop, width, valid in self.layout.buckets:
-                size = (stop - start) * width
-                parts.append(offset + (np.arange(size) if valid is None else valid))
-                offset += size
-            self.n_padded = offset
-            if offset > self.layout.n_features:
-                position = np.concatenate(parts)
+        elif self.n_padded > self.layout.n_features:
+            position = np.concatenate([
+                start + (np.arange(stop - start) if valid is None else valid)
+                for (_, _, start, stop, _), (*_, valid) in zip(self._spec.blocks,
+                                                               self.layout.buckets)])
         self.register_buffer("padded_position",
                              None if position is None else torch.as_tensor(position),
                              persistent=False)

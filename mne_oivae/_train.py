@@ -188,17 +188,20 @@ class Trainer:
                               device=self.X.device)
         for step in range(n_steps):
             idx = perm[(step % self.steps_per_epoch) * cfg.batch_size:][:cfg.batch_size]
-            multiplier = 0.1 if self.iteration < cfg.warmup else 1.0
-            rec, kl = self.terms(self.minibatch(idx), multiplier)
-            loss = kl - rec
-            self.optimizer.zero_grad(set_to_none=True)
-            self.module.W.grad = None
-            loss.backward()
-            self.optimizer.step()
-            self.prox.step(self.current_lam())
-            record[step] = torch.stack([rec, kl]).detach()
+            record[step] = self.step(idx, 0.1 if self.iteration < cfg.warmup else 1.0)
             self.iteration += 1
         return record
+
+    def step(self, idx, std_multiplier):
+        """One iteration on the rows *idx* of X; returns (rec, kl) without a graph."""
+        rec, kl = self.terms(self.minibatch(idx), std_multiplier)
+        loss = kl - rec
+        self.optimizer.zero_grad(set_to_none=True)
+        self.module.W.grad = None
+        loss.backward()
+        self.optimizer.step()
+        self.prox.step(self.current_lam())
+        return torch.stack([rec, kl]).detach()
 
     def snapshot(self):
         return {k: v.detach().clone() for k, v in self.module.state_dict().items()}
