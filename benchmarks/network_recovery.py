@@ -23,7 +23,8 @@ import numpy as np
 from sklearn.decomposition import PCA, FactorAnalysis, FastICA
 from sklearn.exceptions import ConvergenceWarning
 
-from mne_oivae._demo.meg import SETTINGS, THRESHOLD
+from mne_oivae._demo.meg import THRESHOLD
+from mne_oivae.presets import MEG_REGIONS
 from mne_oivae.datasets._networks import simulate_networks
 from mne_oivae.estimator import OIVAE
 from mne_oivae.metrics import network_recovery_f1
@@ -44,10 +45,10 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
     parser.add_argument("--subjects-dir", default=None)
-    parser.add_argument("--n-iter", type=int, default=SETTINGS["n_iter"])
+    parser.add_argument("--n-iter", type=int, default=MEG_REGIONS["n_iter"])
     args = parser.parse_args(argv)
-    settings = dict(SETTINGS, n_iter=args.n_iter,
-                    lam_warmup=min(SETTINGS["lam_warmup"], args.n_iter // 2))
+    settings = dict(MEG_REGIONS, n_iter=args.n_iter,
+                    lam_warmup=min(MEG_REGIONS["lam_warmup"], args.n_iter // 2))
     print(f"oi-VAE settings: {settings}")
     scores = {"oivae": [], "fa": [], "ica": [], "pca": []}
     for seed in args.seeds:

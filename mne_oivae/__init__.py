@@ -2,7 +2,7 @@
 
 from importlib.metadata import PackageNotFoundError, version
 
-from . import datasets, metrics, viz
+from . import datasets, metrics, presets, viz
 from ._train import DivergenceError
 from .estimator import OIVAE, NotFittedError, read_oivae
 from .groups import GroupSpec
@@ -17,5 +17,5 @@ except PackageNotFoundError:  # running from a source tree that is not installed
 
 __all__ = ["OIVAE", "GroupSpec", "read_oivae", "NotFittedError", "DivergenceError",
            "stc_to_groups", "component_maps", "top_groups", "group_interactions",
-           "GroupedSource", "read_hcpmmp1_labels", "datasets", "metrics", "viz",
+           "GroupedSource", "read_hcpmmp1_labels", "datasets", "metrics", "presets", "viz",
            "__version__"]

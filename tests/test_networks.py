@@ -4,7 +4,8 @@ import numpy as np
 import pytest
 from _source_fixtures import subjects_dir  # noqa: F401
 
-from mne_oivae._demo.meg import SETTINGS, run
+from mne_oivae._demo.meg import run
+from mne_oivae.presets import MEG_REGIONS
 from mne_oivae.datasets._networks import simulate_networks
 from mne_oivae.estimator import OIVAE
 from mne_oivae.metrics import network_recovery_f1
@@ -88,7 +89,7 @@ def test_network_recovery_f1():
 @pytest.mark.slow
 def test_oivae_recovers_planted_networks(sim):
     grouped = stc_to_groups(sim.stcs, sim.labels, src=sim.src)
-    model = OIVAE(random_state=0, verbose=False, **SETTINGS).fit(grouped.X, grouped.groups)
+    model = OIVAE(random_state=0, verbose=False, **MEG_REGIONS).fit(grouped.X, grouped.groups)
     f1, _ = network_recovery_f1(sim.true_sets, model.group_weights_)
     assert f1.mean() >= 0.8
 

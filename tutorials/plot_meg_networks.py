@@ -34,6 +34,7 @@ import numpy as np
 from mne_oivae import OIVAE, component_maps, read_hcpmmp1_labels, stc_to_groups, top_groups
 from mne_oivae.datasets import simulate_networks
 from mne_oivae.metrics import network_recovery_f1
+from mne_oivae.presets import MEG_REGIONS
 from mne_oivae.viz import plot_component, plot_group_interactions, plot_group_weights
 
 # sphinx_gallery_thumbnail_number = 3
@@ -90,8 +91,7 @@ print(grouped)
 # number of planted networks: the surplus is pruned. A single initialisation
 # sometimes merges two networks into one component; the best of three by the
 # training objective (``n_init=3``) did not in 18 simulations.
-model = OIVAE(n_components=8, lam=0.05, n_iter=3000, batch_size=256, warmup=0,
-              lam_warmup=1500, n_init=3, random_state=0, verbose=False)
+model = OIVAE(**MEG_REGIONS, random_state=0, verbose=False)
 model.fit(grouped.X, grouped.groups)
 print(f"active components: {model.active_components_.tolist()}")
 fig = plot_group_weights(model, normalize=True, show=False,

@@ -5,6 +5,7 @@ import time
 from ..datasets import make_bars
 from ..estimator import OIVAE
 from ..metrics import match_components
+from ..presets import BARS
 from ..viz import plot_group_weights
 
 
@@ -28,8 +29,8 @@ def run(out_dir, quick=False, random_state=0):
 
     matplotlib.use("Agg")
     X, groups = make_bars(n_samples=2048, random_state=random_state)
-    model = OIVAE(n_components=8, lam=1.0, random_state=random_state,
-                  **({"n_iter": 300, "n_init": 1} if quick else {}))
+    settings = dict(BARS, **({"n_iter": 300, "n_init": 1} if quick else {}))
+    model = OIVAE(**settings, random_state=random_state)
     start = time.perf_counter()
     model.fit(X, groups)
     elapsed = time.perf_counter() - start

@@ -8,18 +8,10 @@ import mne
 from ..datasets._networks import simulate_networks
 from ..estimator import OIVAE
 from ..metrics import network_recovery_f1
+from ..presets import MEG_REGIONS
 from ..source import component_maps, stc_to_groups, top_groups
 from ..viz._brain import plot_component, plot_group_interactions
 
-#: oi-VAE settings that recover the planted networks of simulate_networks()
-#: (benchmarks/network_recovery.py). One feature per group gains far less
-#: likelihood per unit of ||W(g)[:, j]|| than the paper's image rows, hence a
-#: smaller lam; ramping it up over the first half lets components form before
-#: the group lasso can prune them. A single initialisation merged two networks
-#: into one component for about a third of the seeds (6 of 18); the best of
-#: three by training objective recovered all four networks for 18 of 18.
-SETTINGS = {"n_components": 8, "lam": 0.05, "n_iter": 3000, "batch_size": 256,
-            "warmup": 0, "lam_warmup": 1500, "n_init": 3}
 THRESHOLD = 0.5  # share of a component's peak weight that puts a region in it
 
 
@@ -61,7 +53,7 @@ def run(out_dir, quick=False, *, subjects_dir=None, accept=False, random_state=0
     sim = simulate_networks(n_epochs=5 if quick else 20, subjects_dir=subjects_dir,
                             accept=accept, random_state=random_state, verbose=False)
     grouped = stc_to_groups(sim.stcs, sim.labels, src=sim.src, verbose=False)
-    settings = dict(SETTINGS, **({"n_iter": 300, "lam_warmup": 150} if quick else {}))
+    settings = dict(MEG_REGIONS, **({"n_iter": 300, "lam_warmup": 150} if quick else {}))
     model = OIVAE(random_state=random_state, verbose=False, **settings)
     start = time.perf_counter()
     model.fit(grouped.X, grouped.groups)
