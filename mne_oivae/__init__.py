@@ -3,6 +3,7 @@
 from importlib.metadata import PackageNotFoundError, version
 
 from . import datasets, metrics, presets, viz
+from ._io import FormatError
 from ._train import DivergenceError
 from .estimator import OIVAE, NotFittedError, read_oivae
 from .groups import GroupSpec
@@ -16,6 +17,6 @@ except PackageNotFoundError:  # running from a source tree that is not installed
     __version__ = "0.0.0+unknown"
 
 __all__ = ["OIVAE", "GroupSpec", "read_oivae", "NotFittedError", "DivergenceError",
-           "stc_to_groups", "component_maps", "top_groups", "group_interactions",
+           "FormatError", "stc_to_groups", "component_maps", "top_groups", "group_interactions",
            "GroupedSource", "read_hcpmmp1_labels", "datasets", "metrics", "presets", "viz",
            "__version__"]

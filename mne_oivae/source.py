@@ -193,7 +193,8 @@ def stc_to_groups(stcs, labels, *, mode="mean_flip", src=None, standardize="feat
     --------
     >>> labels = read_hcpmmp1_labels(subjects_dir, accept=True)  # doctest: +SKIP
     >>> grouped = stc_to_groups(stcs, labels, src=inv["src"])  # doctest: +SKIP
-    >>> model = OIVAE(n_components=8, groups=grouped.groups).fit(grouped.X)  # doctest: +SKIP
+    >>> model = OIVAE(n_components=8,
+                      groups=grouped.groups).fit(grouped.X)  # doctest: +SKIP
     >>> maps = component_maps(model, grouped)  # doctest: +SKIP
     """
     _check_option("mode", mode, _LABEL_MODES + ("vertices",))

@@ -57,7 +57,7 @@ def test_plot_component_renders_png(fitted, subjects_dir, tmp_path, display):  #
 
     _, maps = fitted
     brain = plot_component(maps, 0, "fsaverage", subjects_dir, backend="auto",
-                           size=(600, 400))
+                           size=(600, 400), show=False)
     try:
         assert isinstance(brain, mne.viz.Brain)
         fname = tmp_path / "component_0.png"
@@ -73,14 +73,15 @@ def test_plot_component_renders_png(fitted, subjects_dir, tmp_path, display):  #
 
 def test_plot_component_flat_fallback(fitted, subjects_dir, monkeypatch):  # noqa: F811
     _, maps = fitted
-    fig = plot_component(maps, 2, subjects_dir=subjects_dir, backend="flat")
+    fig = plot_component(maps, 2, subjects_dir=subjects_dir, backend="flat", show=False)
     axes = [ax for ax in fig.axes if ax.get_title()]
     assert [ax.get_title() for ax in axes] == ["lh lateral", "rh lateral", "lh medial",
                                                "rh medial"]
     assert all(len(ax.collections[0].get_offsets()) == 642 for ax in axes)
     # "auto" falls back to the flat figure when pyvista is not installed
     monkeypatch.setattr(brain_mod, "find_spec", lambda name: None)
-    fig = plot_component(maps, 0, subjects_dir=subjects_dir, hemi="lh", views="lateral")
+    fig = plot_component(maps, 0, subjects_dir=subjects_dir, hemi="lh", views="lateral",
+                         show=False)
     assert isinstance(fig, plt.Figure)
     assert [ax.get_title() for ax in fig.axes if ax.get_title()] == ["lh lateral"]
 

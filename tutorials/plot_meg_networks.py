@@ -138,7 +138,7 @@ truth = grouped.paint(membership)
 
 def brain_image(stc, index):
     brain = plot_component(stc, index, "fsaverage", subjects_dir, hemi="split",
-                           views=("lateral", "medial"), size=(700, 500))
+                           views=("lateral", "medial"), size=(700, 500), show=False)
     if not isinstance(brain, mne.viz.Brain):  # 3D rendering not installed: 2D figure
         brain.canvas.draw()
         image = np.asarray(brain.canvas.buffer_rgba())
