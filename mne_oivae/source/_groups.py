@@ -1,5 +1,6 @@
 """Source estimates and labels in: one observation per time point, one group per label."""
 
+import itertools
 from dataclasses import dataclass, field
 from types import GeneratorType
 
@@ -274,13 +275,18 @@ def _label_blocks(stream, labels, src, mode):
     appends one mean per volume source space of a mixed estimate: dropped);
     atlas regions are the mean of their source points, as MNE's volume labels.
     """
+    stcs = iter(stream)
+    first = next(stcs, None)  # our checks of kind, src and labels before MNE's
+    if first is None:
+        return
+    stcs = (stc for stc in itertools.chain([first], stcs))  # MNE takes generators
     cortical = np.array([not isinstance(label, str) for label in labels])
     if cortical.any():
         tcs = mne.extract_label_time_course(
-            iter(stream), [lb for lb, c in zip(labels, cortical) if c], src, mode=mode,
+            stcs, [lb for lb, c in zip(labels, cortical) if c], src, mode=mode,
             return_generator=True, verbose=False)
     else:
-        tcs = (None for _ in stream)
+        tcs = (None for _ in stcs)
     for tc in tcs:
         data = stream.last.data
         block = np.empty((data.shape[1], len(labels)), dtype=data.dtype)

@@ -157,6 +157,11 @@ def _check_kind(kind, surface, regions, atlas, src, mode):
     if kind == "volume" and mode in ("mean_flip", "pca_flip"):
         raise ValueError(f'mode="{mode}" needs source orientations, which volume source '
                          'estimates do not have; use mode="mean" or "vertices"')
+    if src is not None and src.kind == "discrete" and kind == "volume":
+        raise ValueError("src is a discrete source space (a volume source space set up "
+                         "without an MRI), which has no voxel grid to match an atlas "
+                         "against; build it with mne.setup_volume_source_space(..., "
+                         "mri=<subject>/mri/T1.mgz)")
     if src is not None and src.kind != kind:
         raise ValueError(f"src is a {src.kind} source space but the estimates are "
                          f"{kind} estimates; pass the source space of the estimates "

@@ -62,8 +62,8 @@ def source_point_values(atlas, src):
     outside the atlas get -1.
     """
     out = []
-    for k, s in enumerate(src):
-        _check_grid(atlas, s, k)
+    for s in src:
+        _check_grid(atlas, s)
         ijk = np.array(np.unravel_index(s["vertno"], s["shape"], order="F")).T
         vox = apply_trans(np.linalg.inv(s["vox_mri_t"]["trans"]),
                           apply_trans(s["src_mri_t"]["trans"], ijk))
@@ -74,11 +74,7 @@ def source_point_values(atlas, src):
     return out
 
 
-def _check_grid(atlas, s, k):
-    if s.get("vox_mri_t") is None:
-        raise ValueError(f"volume source space {k} was set up without an MRI, so it has "
-                         "no voxel grid to match an atlas against; build it with "
-                         "mne.setup_volume_source_space(..., mri=<subject>/mri/T1.mgz)")
+def _check_grid(atlas, s):
     shape = tuple(int(s[f"mri_{d}"]) for d in ("width", "height", "depth"))
     vox_ras = s["mri_ras_t"]["trans"] @ s["vox_mri_t"]["trans"]
     vox_ras[:3] *= 1e3  # m -> mm, the unit of image affines
