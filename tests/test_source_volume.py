@@ -68,7 +68,8 @@ def test_volume_vertices_mode_and_maps(vol_stcs, vol_src, atlas_fname):  # noqa:
     for g, rows in enumerate(expected):
         assert np.array_equal(grouped.group_rows[g], rows)
         assert np.array_equal(grouped.vertices_of(NAMES[g])[0], vol_src[0]["vertno"][rows])
-        assert np.array_equal(grouped.X[:, grouped.groups.indices[g]], np.float32(data[rows].T))
+        assert np.array_equal(grouped.X[:, grouped.groups.indices[g]],
+                              np.float32(data[rows].T))
     weights = np.array([[1.0, 0.0], [0.0, 2.0], [0.5, 0.0]])
     maps = component_maps(_Fitted(weights, grouped.groups), grouped)
     assert isinstance(maps, mne.VolSourceEstimate) and maps.data.shape == (691, 2)
@@ -143,15 +144,16 @@ def test_volume_errors(vol_stcs, vol_src, atlas_fname, tmp_path, mixed,  # noqa:
                       atlas=atlas_fname)
     with pytest.raises(FileNotFoundError, match="atlas file not found"):
         stc_to_groups(stc, NAMES, mode="mean", src=vol_src, atlas=tmp_path / "no.mgz")
-    nib.save(nib.MGHImage(np.float32(make_atlas_values() + 0.5), AFFINE), tmp_path / "float.mgz")
+    fractional = nib.MGHImage(np.float32(make_atlas_values() + 0.5), AFFINE)
+    nib.save(fractional, tmp_path / "float.mgz")
     with pytest.raises(ValueError, match="non-integer values"):
         stc_to_groups(stc, NAMES, mode="mean", src=vol_src, atlas=tmp_path / "float.mgz")
     mixed_src, mixed_stcs = mixed
     with pytest.raises(ValueError, match="src is a volume source space but the estimates "
                                          "are mixed"):
         stc_to_groups(mixed_stcs, hcp_labels, mode="mean", src=vol_src)
-    with pytest.raises(ValueError, match="stcs\\[1\\] is a VolSourceEstimate but stcs\\[0\\] "
-                                         "a mixed estimate"):
+    with pytest.raises(ValueError, match=re.escape("stcs[1] is a VolSourceEstimate but "
+                                                   "stcs[0] a mixed estimate")):
         stc_to_groups([mixed_stcs[0], stc], NAMES, mode="mean", src=mixed_src,
                       atlas=atlas_fname)
     sphere_only = mne.setup_volume_source_space(pos=12.0, sphere=(0.0, 0.0, 0.0, 0.07),

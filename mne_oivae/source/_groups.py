@@ -211,7 +211,8 @@ def stc_to_groups(stcs, labels, *, mode="mean_flip", src=None, atlas=None,
 
     >>> labels = read_hcpmmp1_labels(subjects_dir, accept=True)  # doctest: +SKIP
     >>> grouped = stc_to_groups(stcs, labels, src=inv["src"])  # doctest: +SKIP
-    >>> model = OIVAE(groups=grouped.groups, n_components=8).fit(grouped.X)  # doctest: +SKIP
+    >>> model = OIVAE(groups=grouped.groups, n_components=8)  # doctest: +SKIP
+    >>> model.fit(grouped.X)  # doctest: +SKIP
     >>> maps = component_maps(model, grouped)  # doctest: +SKIP
 
     Cortical and subcortical regions of a mixed source space (cortex plus
