@@ -90,7 +90,7 @@ def save_component_maps(maps, fname, src, *, overwrite=False, verbose=None):
         raise ValueError(f"fname is the base name of the files (e.g. 'maps' for "
                          f"'maps-lh.func.gii'), got {base.name!r}")
     images = {}
-    if kind != "volume":
+    if kind in ("surface", "mixed"):
         data = np.split(maps.data, np.cumsum([len(v) for v in maps.vertices[:2]]))
         for (hemi, structure), s, vertno, values in zip(_HEMIS, src, maps.vertices,
                                                         data):
