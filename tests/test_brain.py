@@ -5,6 +5,7 @@ import os
 import sys
 
 import matplotlib.pyplot as plt
+import mne
 import numpy as np
 import pytest
 from _source_fixtures import hcp_labels, meg_stc, subjects_dir  # noqa: F401
@@ -53,8 +54,6 @@ def _needs_display():
 
 def test_plot_component_renders_png(fitted, subjects_dir, tmp_path, display):  # noqa: F811
     _needs_display()
-    import mne
-
     _, maps = fitted
     brain = plot_component(maps, 0, "fsaverage", subjects_dir, backend="auto",
                            size=(600, 400), show=False)
@@ -94,6 +93,10 @@ def test_plot_component_errors(fitted):
         plot_component(maps, 3, backend="flat")
     with pytest.raises(TypeError, match="maps must be"):
         plot_component(maps.data, 0)
+    vol = mne.VolSourceEstimate(maps.data[:5], [np.arange(5)], 0, 1)
+    with pytest.raises(TypeError, match="draws cortical maps, got a VolSourceEstimate.*"
+                                        "save_component_maps"):
+        plot_component(vol, 0)
 
 
 @pytest.mark.parametrize("with_mne_connectivity", [True, False])

@@ -65,6 +65,10 @@ def plot_component(maps, component, subject="fsaverage", subjects_dir=None, *,
     >>> brain = plot_component(maps, 0, show=False)  # doctest: +SKIP
     >>> brain.save_image("component_0.png")  # doctest: +SKIP
     """
+    if isinstance(maps, (mne.VolSourceEstimate, mne.MixedSourceEstimate)):
+        raise TypeError(f"plot_component draws cortical maps, got a {type(maps).__name__}; "
+                        "show volume maps with maps.plot(src=...) or write them with "
+                        "mne_oivae.save_component_maps for a volume viewer")
     _validate_type(maps, mne.SourceEstimate, "maps", "SourceEstimate (from component_maps)")
     _validate_type(component, "int", "component")
     _check_option("backend", backend, ("auto", "brain", "flat"))
