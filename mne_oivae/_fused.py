@@ -132,12 +132,16 @@ class GeneratorSpec(NamedTuple):
 
     ``blocks`` holds, per bucket, its group span ``(a, b)`` and its columns
     ``start:stop`` in the padded layout, where it is ``b - a`` groups of
-    ``width`` columns each.
+    ``width`` columns each. A spec of ``n_replicas`` independent models of
+    the same architecture (:meth:`replicated`) lists every bucket's groups
+    replica by replica, so that a bucket stays one batched matmul; its
+    features are the replicas' features one replica after the other.
     """
 
     blocks: list  # (a, b, start, stop, width) of every bucket
     activation: Activation
     workspace: Workspace
+    n_replicas: int = 1
 
     @classmethod
     def from_buckets(cls, spans, widths, activation):
@@ -146,6 +150,12 @@ class GeneratorSpec(NamedTuple):
             blocks.append((a, b, start, start + (b - a) * width, width))
             start += (b - a) * width
         return cls(blocks, activation, Workspace())
+
+    def replicated(self, n_replicas):
+        """The spec of *n_replicas* copies of this (single-model) spec."""
+        blocks = [tuple(n_replicas * v for v in block[:4]) + (block[4],)
+                  for block in self.blocks]
+        return GeneratorSpec(blocks, self.activation, Workspace(), n_replicas)
 
 
 def hidden_layers(u, weights, biases, activation, a, b, workspace=None):
@@ -190,8 +200,8 @@ def gaussian_log_likelihood(x, u, feature_bias, log_var, noise_floor, position, 
         for identity generators).
     feature_bias, log_var : Tensor, (n_features,)
         Per-feature bias b and log noise variance (internal feature order).
-    noise_floor : Tensor, scalar
-        Added to every noise variance.
+    noise_floor : Tensor, scalar or (n_features,)
+        Added to the noise variances.
     position : Tensor of int | None
         Column of every feature in the padded layout (``None``: no padding).
     spec : GeneratorSpec
@@ -202,7 +212,8 @@ def gaussian_log_likelihood(x, u, feature_bias, log_var, noise_floor, position, 
 
     Returns
     -------
-    log_lik : Tensor, scalar
+    log_lik : Tensor, (spec.n_replicas,)
+        One value per replica (features ``r * F`` to ``(r + 1) * F - 1``).
     """
     return _GaussianLogLikelihood.apply(x, u, feature_bias, log_var, noise_floor, position,
                                         spec, len(weights), *weights, *biases, *out_weights)
@@ -253,7 +264,10 @@ class _GaussianLogLikelihood(torch.autograd.Function):
         var = log_var.exp().add_(noise_floor)
         ctx.spec, ctx.n_layers, ctx.residual, ctx.expansions = spec, n_layers, x, expansions
         ctx.save_for_backward(u, position, sq, var, noise_floor, *params)
-        return -0.5 * ((sq / var).sum() / n + var.log().sum() + len(var) * _LOG_2PI)
+        n_rep = spec.n_replicas
+        n_feat = len(var) // n_rep
+        return -0.5 * ((sq / var).view(n_rep, n_feat).sum(1) / n
+                       + var.log().view(n_rep, n_feat).sum(1) + n_feat * _LOG_2PI)
 
     @staticmethod
     @torch.autograd.function.once_differentiable
@@ -265,6 +279,8 @@ class _GaussianLogLikelihood(torch.autograd.Function):
         residual, ctx.residual = ctx.residual, None
         expansions, ctx.expansions = iter(ctx.expansions), None
         n, n_padded = residual.shape
+        if spec.n_replicas > 1:  # the gradient of every replica's value, per feature
+            grad = grad[:, None].expand(-1, len(var) // spec.n_replicas).reshape(-1)
         # log_lik = -0.5 * (sum_f sq_f / (n var_f) + log var_f) + const
         grad_log_var = (sq / (n * var)).sub_(1).mul_(var - noise_floor).mul_(grad * 0.5) \
             .div_(var)
@@ -336,17 +352,18 @@ def reparameterise(head, eps, std_multiplier):
 
     Parameters
     ----------
-    head : Tensor, (n, 2K)
-        Encoder output, as for :func:`posterior`.
-    eps : Tensor, (S, n, K)
+    head : Tensor, (..., n, 2K)
+        Encoder output, as for :func:`posterior`; a leading dimension holds
+        independent replicas.
+    eps : Tensor, (..., S, n, K)
         Standard normal noise, S draws per row.
     std_multiplier : float
         Factor on the standard deviation (warm-up).
 
     Returns
     -------
-    z : Tensor, (S * n, K)
-    kl : Tensor, scalar
+    z : Tensor, (..., S * n, K)
+    kl : Tensor, (...)
         Mean over rows, summed over components.
     """
     return _Reparameterise.apply(head, eps, std_multiplier)
@@ -356,9 +373,11 @@ class _Reparameterise(torch.autograd.Function):
     @staticmethod
     def forward(ctx, head, eps, std_multiplier):
         mu, sd = posterior(head, std_multiplier)
-        n, k = mu.shape
-        z = torch.addcmul(mu, sd, eps).view(-1, k)
-        kl = ((mu.square().sum() + sd.square().sum()) / 2 - sd.log().sum()) / n - k / 2
+        n, k = mu.shape[-2:]
+        z = torch.addcmul(mu.unsqueeze(-3), sd.unsqueeze(-3), eps).view(*mu.shape[:-2], -1, k)
+        rows = (-2, -1)
+        kl = ((mu.square().sum(rows) + sd.square().sum(rows)) / 2
+              - sd.log().sum(rows)) / n - k / 2
         ctx.std_multiplier = std_multiplier
         ctx.save_for_backward(head, eps, mu, sd)
         return z, kl
@@ -367,14 +386,14 @@ class _Reparameterise(torch.autograd.Function):
     @torch.autograd.function.once_differentiable
     def backward(ctx, grad_z, grad_kl):
         head, eps, mu, sd = ctx.saved_tensors
-        n, k = mu.shape
+        n, k = mu.shape[-2:]
         grad_z = grad_z.view(eps.shape)
-        scale = grad_kl / n
-        grad_mu = grad_z.sum(0).add_(mu * scale)
-        grad_sd = (grad_z * eps).sum(0).add_((sd - sd.reciprocal()) * scale)
+        scale = (grad_kl / n)[..., None, None]
+        grad_mu = grad_z.sum(-3).add_(mu * scale)
+        grad_sd = (grad_z * eps).sum(-3).add_((sd - sd.reciprocal()) * scale)
         # d sd / d raw = std_multiplier * sigmoid(raw)
-        grad_raw = grad_sd.mul_(torch.sigmoid(head[:, k:])).mul_(ctx.std_multiplier)
-        return torch.cat([grad_mu, grad_raw], dim=1), None, None
+        grad_raw = grad_sd.mul_(torch.sigmoid(head[..., k:])).mul_(ctx.std_multiplier)
+        return torch.cat([grad_mu, grad_raw], dim=-1), None, None
 
 
 def _split(params, n_layers):
