@@ -3,6 +3,7 @@
 import math
 import numbers
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 import torch
@@ -238,14 +239,7 @@ class OIVAE:
         -------
         self : OIVAE
         """
-        params = self._validated_params()
-        X = check_data(X)
-        n_samples, n_features = X.shape
-        spec = as_group_spec(groups, n_features)
-        if params["batch_size"] > n_samples:
-            raise ValueError(f"batch_size ({params['batch_size']}) is larger than the "
-                             f"number of samples ({n_samples}); use batch_size <= "
-                             f"{n_samples}")
+        params, X_t, spec, layout, seeds = self._fit_inputs(X, groups)
         validate_type(resume, bool, "resume")
         if resume and checkpoint is None:
             raise ValueError("resume=True needs the checkpoint file to resume from")
@@ -254,11 +248,6 @@ class OIVAE:
                              "set n_init=1 (and run restarts as separate fits) to "
                              "checkpoint")
         check_every = check_int(checkpoint_every, "checkpoint_every", minimum=1)
-        device = _resolve_device(params["device"])
-        X_t = _as_tensor(X, device)
-        seeds = np.random.default_rng(_seed_sequence(self.random_state)).integers(
-            2**62, size=params["n_init"])
-        layout = _layout(spec, params)
         with use_log_level(self.verbose) as show:
             if resume and _exists(checkpoint):
                 trainer, history = self._new_trainer(X_t, layout, params, int(seeds[0]))
@@ -274,9 +263,24 @@ class OIVAE:
                 fits = self._fit_replicas(X_t, layout, params,
                                           [(int(seed), params["lam"], None) for seed in seeds],
                                           show)
-                module, history = max(fits, key=lambda fit: np.mean(fit[1]["elbo"][-5:]))
+                module, history = _best(fits)
         self._set_fitted(module, spec, history, params["n_iter"])
         return self
+
+    def _fit_inputs(self, X, groups):
+        """Validated parameters, data tensor, groups, layout and seeds of a fit."""
+        params = self._validated_params()
+        X = check_data(X)
+        n_samples, n_features = X.shape
+        spec = as_group_spec(groups, n_features)
+        if params["batch_size"] > n_samples:
+            raise ValueError(f"batch_size ({params['batch_size']}) is larger than the "
+                             f"number of samples ({n_samples}); use batch_size <= "
+                             f"{n_samples}")
+        X_t = _as_tensor(X, _resolve_device(params["device"]))
+        seeds = np.random.default_rng(_seed_sequence(self.random_state)).integers(
+            2**62, size=params["n_init"])
+        return _FitInputs(params, X_t, spec, _layout(spec, params), seeds)
 
     def _set_fitted(self, module, spec, history, n_iter):
         self.module_ = module.eval()
@@ -668,6 +672,19 @@ NOISE_FLOOR = 3e-2
 
 
 _DIVERGENCE_HINT = "Try a smaller lr, standardised data, or a longer warmup"
+
+
+class _FitInputs(NamedTuple):
+    params: dict
+    X: torch.Tensor
+    spec: GroupSpec
+    layout: GroupLayout
+    seeds: np.ndarray  # one per initialisation
+
+
+def _best(fits):
+    """The (module, history) of *fits* with the highest final objective."""
+    return max(fits, key=lambda fit: np.mean(fit[1]["elbo"][-5:]))
 
 
 def _train_config(params):

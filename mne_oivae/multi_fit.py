@@ -1,0 +1,116 @@
+"""Many fits of one model at once: lam paths and cross-validation folds.
+
+Every fit here is trained as a replica of the others (see
+:func:`mne_oivae._replicas.fit_replicas`): a step of ten region-level models
+costs about what a step of one does, and each fit is the one a separate
+:meth:`OIVAE.fit <mne_oivae.OIVAE.fit>` with the same settings would give, up
+to float reassociation. The data is never copied per fit.
+"""
+
+from typing import NamedTuple
+
+import numpy as np
+
+from ._logging import use_log_level
+from ._validation import check_float, validate_type
+from .estimator import OIVAE, _best
+
+__all__ = ["fit_lam_path", "fit_cv_folds", "FoldFit"]
+
+
+def fit_lam_path(model, X, groups, lams):
+    """Fit *model* once for every group-lasso strength in *lams*, all together.
+
+    Fit ``i`` is ``OIVAE(**model.get_params()).set_params(lam=lams[i]).fit(X,
+    groups)``: the same ``random_state`` gives every lam the same
+    initialisations, and with ``n_init > 1`` each lam keeps its best restart.
+
+    Parameters
+    ----------
+    model : OIVAE
+        The settings of every fit (not fitted itself).
+    X : array-like, shape (n_samples, n_features)
+    groups : GroupSpec | list of array-like of int | array-like, shape (n_features,)
+        As for :meth:`OIVAE.fit <mne_oivae.OIVAE.fit>`.
+    lams : array-like of float
+        Group-lasso strengths, each >= 0.
+
+    Returns
+    -------
+    models : list of OIVAE
+        One fitted model per lam, in the order of *lams*.
+
+    Examples
+    --------
+    >>> from mne_oivae import OIVAE
+    >>> from mne_oivae.datasets import make_bars
+    >>> from mne_oivae.multi_fit import fit_lam_path
+    >>> X, groups = make_bars(n_samples=256, random_state=0)
+    >>> models = fit_lam_path(OIVAE(n_iter=100, n_init=1, verbose=False), X, groups,
+    ...                       [0.1, 1.0])
+    >>> [m.lam for m in models]
+    [0.1, 1.0]
+    """
+    validate_type(model, OIVAE, "model")
+    lams = [check_float(lam, "every lam", minimum=0) for lam in np.atleast_1d(lams)]
+    if not lams:
+        raise ValueError("lams is empty; give at least one group-lasso strength")
+    return _fit_settings(model, X, groups, [(lam, None) for lam in lams])
+
+
+class FoldFit(NamedTuple):
+    """A model fitted on one cross-validation fold."""
+
+    model: OIVAE  #: fitted on ``X[train]``
+    train: np.ndarray  #: training rows
+    test: np.ndarray  #: held-out rows
+
+
+def fit_cv_folds(model, X, groups, cv=5):
+    """Fit *model* on the training rows of every cross-validation fold, all together.
+
+    Fold ``i`` is ``OIVAE(**model.get_params()).fit(X[train_i], groups)``; score
+    it with ``fold.model.score(X[fold.test])``.
+
+    Parameters
+    ----------
+    model : OIVAE
+        The settings of every fit.
+    X : array-like, shape (n_samples, n_features)
+    groups : GroupSpec | list of array-like of int | array-like, shape (n_features,)
+    cv : int | cross-validation generator | iterable
+        As for :func:`sklearn.model_selection.cross_validate`: an int is that
+        many unshuffled :class:`~sklearn.model_selection.KFold` folds.
+
+    Returns
+    -------
+    folds : list of FoldFit
+    """
+    from sklearn.model_selection import check_cv
+
+    validate_type(model, OIVAE, "model")
+    X = np.asarray(X)
+    splits = [(np.asarray(train), np.asarray(test)) for train, test in check_cv(cv).split(X)]
+    smallest = min(len(train) for train, _ in splits)
+    if model.batch_size > smallest:
+        raise ValueError(f"batch_size ({model.batch_size}) is larger than the smallest "
+                         f"training fold ({smallest} rows); use batch_size <= {smallest} "
+                         "or fewer folds")
+    models = _fit_settings(model, X, groups, [(model.lam, train) for train, _ in splits])
+    return [FoldFit(fitted, train, test) for fitted, (train, test) in zip(models, splits)]
+
+
+def _fit_settings(model, X, groups, settings):
+    """One fitted copy of *model* per (lam, training rows) setting."""
+    params, X_t, spec, layout, seeds = model._fit_inputs(X, groups)
+    tasks = [(int(seed), lam, rows) for lam, rows in settings for seed in seeds]
+    with use_log_level(model.verbose) as show:
+        fits = model._fit_replicas(X_t, layout, params, tasks, show)
+    n_init = len(seeds)
+    models = []
+    for i, (lam, _) in enumerate(settings):
+        module, history = _best(fits[i * n_init:(i + 1) * n_init])
+        fitted = OIVAE(**{**model.get_params(), "lam": lam})
+        fitted._set_fitted(module, spec, history, params["n_iter"])
+        models.append(fitted)
+    return models
