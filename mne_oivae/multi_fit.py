@@ -59,11 +59,25 @@ def fit_lam_path(model, X, groups, lams):
 
 
 class FoldFit(NamedTuple):
-    """A model fitted on one cross-validation fold."""
+    """A model fitted on one cross-validation fold.
 
-    model: OIVAE  #: fitted on ``X[train]``
-    train: np.ndarray  #: training rows
-    test: np.ndarray  #: held-out rows
+    Attributes
+    ----------
+    model : OIVAE
+        Fitted on ``X[train]``.
+    train : ndarray of int
+        Training rows.
+    test : ndarray of int
+        Held-out rows.
+
+    Examples
+    --------
+    See :func:`fit_cv_folds`.
+    """
+
+    model: OIVAE
+    train: np.ndarray
+    test: np.ndarray
 
 
 def fit_cv_folds(model, X, groups, cv=5):
@@ -85,6 +99,18 @@ def fit_cv_folds(model, X, groups, cv=5):
     Returns
     -------
     folds : list of FoldFit
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from mne_oivae import OIVAE
+    >>> from mne_oivae.datasets import make_bars
+    >>> from mne_oivae.multi_fit import fit_cv_folds
+    >>> X, groups = make_bars(n_samples=600, random_state=0)
+    >>> folds = fit_cv_folds(OIVAE(n_iter=50, n_init=1, verbose=False), X, groups, cv=3)
+    >>> scores = [fold.model.score(X[fold.test], n_importance=10) for fold in folds]
+    >>> len(scores)
+    3
     """
     from sklearn.model_selection import check_cv
 
