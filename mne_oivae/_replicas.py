@@ -215,9 +215,6 @@ class ReplicaTrainer(Trainer):
         # the sequential fit's float64 arithmetic, rounded to W's precision once
         return (self._lam_tensor * self.iteration / ramp).to(dtype)
 
-    def state_dict(self):
-        raise NotImplementedError("replica fits are not checkpointed")
-
 
 class ReplicaTask(NamedTuple):
     """One fit of :func:`fit_replicas`."""
