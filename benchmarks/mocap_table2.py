@@ -57,7 +57,7 @@ def table2(path=None, *, download=True, drop_constant=True, lam=0.1, n_iter=3000
             start = time.perf_counter()
             model = OIVAE(n_components=n_components,
                           lam=lam if model_lam is None else model_lam, n_iter=n_iter,
-                          random_state=seed, verbose=False).fit(train.X, train.groups)
+                          random_state=seed, verbose=False, groups=train.groups).fit(train.X)
             for test, X in tests.items():
                 scores[name, n, test] = model.score(X, n_importance=n_importance)
             print(f"  {name:<12} {n:>2} trial(s): walk {scores[name, n, 'walk']:9.2f}  "

@@ -72,11 +72,12 @@ def timing(rounds):
 
 def measure(X, groups, settings, lams, n_iter, repeats):
     """Wall and CPU timings of one fit, three restarts and the lam path; the path's deviation."""
-    kwargs = dict(settings, n_iter=n_iter, random_state=0, device="cpu", verbose=False)
-    runs = {"1 fit": lambda: OIVAE(**kwargs, n_init=1).fit(X, groups),
-            "3 restarts": lambda: OIVAE(**kwargs, n_init=3).fit(X, groups),
-            "10-lam path": lambda: fit_lam_path(OIVAE(**kwargs, n_init=1), X, groups, lams)}
-    OIVAE(**{**kwargs, "n_iter": 20}, n_init=3).fit(X, groups)  # warm-up: first calls
+    kwargs = dict(settings, groups=groups, n_iter=n_iter, random_state=0, device="cpu",
+                  verbose=False)
+    runs = {"1 fit": lambda: OIVAE(**kwargs, n_init=1).fit(X),
+            "3 restarts": lambda: OIVAE(**kwargs, n_init=3).fit(X),
+            "10-lam path": lambda: fit_lam_path(OIVAE(**kwargs, n_init=1), X, lams)}
+    OIVAE(**{**kwargs, "n_iter": 20}, n_init=3).fit(X)  # warm-up: first calls
     wall, cpu = [], []
     for _ in range(repeats):  # interleaved: load on the machine hits all alike
         wall.append({})
@@ -87,7 +88,7 @@ def measure(X, groups, settings, lams, n_iter, repeats):
             wall[-1][name] = time.perf_counter() - start
             cpu[-1][name] = time.process_time() - start_cpu
     start = time.process_time()
-    sequential = [OIVAE(**{**kwargs, "lam": lam}, n_init=1).fit(X, groups) for lam in lams]
+    sequential = [OIVAE(**{**kwargs, "lam": lam}, n_init=1).fit(X) for lam in lams]
     t_sequential = time.process_time() - start
     return timing(wall), timing(cpu), t_sequential, max_abs_diff(result, sequential)
 

@@ -239,8 +239,9 @@ def fit_replicas(tasks, X, config, *, progress=None, chunk_bytes=CHUNK_BYTES):
     X : torch.Tensor, (n_samples, n_features)
     config : TrainConfig
         Settings shared by all tasks (``config.lam`` is not used).
-    progress : object with an ``update(n)`` method | None
-        Advanced by one per replica and iteration.
+    progress : callable | None
+        Called after every epoch with the number of iterations done so far,
+        summed over the replicas.
     chunk_bytes : int
         Scratch memory allowed to one chunk.
 
@@ -260,16 +261,23 @@ def fit_replicas(tasks, X, config, *, progress=None, chunk_bytes=CHUNK_BYTES):
     steps = [max(1, (X.shape[0] if t.rows is None else len(t.rows)) // config.batch_size)
              for t in tasks]
     histories = [{} for _ in tasks]
+    done = 0
     for n_steps in dict.fromkeys(steps):
         same = [i for i, s in enumerate(steps) if s == n_steps]
         for start in range(0, len(same), chunk):
             members = same[start:start + chunk]
+
+            def on_epoch(trainer, before=done, width=len(members)):
+                if progress is not None:
+                    progress(before + trainer.iteration * width)
+
             _fit_chunk([tasks[i] for i in members], X, config,
-                       [histories[i] for i in members], progress)
+                       [histories[i] for i in members], on_epoch)
+            done += config.n_iter * len(members)
     return histories
 
 
-def _fit_chunk(tasks, X, config, histories, progress):
+def _fit_chunk(tasks, X, config, histories, on_epoch):
     modules = [t.module for t in tasks]
     replica = ReplicaModule(modules)
     rows = None if all(t.rows is None for t in tasks) else [
@@ -278,6 +286,6 @@ def _fit_chunk(tasks, X, config, histories, progress):
     generators = [torch.Generator(device=X.device).manual_seed(int(t.seed)) for t in tasks]
     trainer = ReplicaTrainer(replica, X, config, generators, [t.lam for t in tasks], rows)
     try:
-        trainer.run(histories, progress=progress)
+        trainer.run(histories, on_epoch=on_epoch)
     finally:
         replica.unstack(modules)

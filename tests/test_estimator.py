@@ -24,7 +24,7 @@ def linear_data():
 def fitted(linear_data):
     X, groups = linear_data
     return OIVAE(n_components=3, lam=0.05, n_iter=1500, batch_size=100, warmup=100,
-                 n_init=1, random_state=0, verbose=False).fit(X, groups)
+                 n_init=1, random_state=0, verbose=False, groups=groups).fit(X)
 
 
 def test_fit_attributes(fitted, linear_data):
@@ -59,7 +59,8 @@ def test_score_equals_exact_marginal_likelihood():
     groups = GroupSpec([np.array([4, 0]), np.array([1, 2, 3])])  # permuted features
     for latent_dim in (1, None):  # affine and identity generators
         model = OIVAE(n_components=2, lam=0.0, group_latent_dim=latent_dim, n_iter=800,
-                      batch_size=100, n_init=1, random_state=0, verbose=False).fit(X, groups)
+                      batch_size=100, n_init=1, random_state=0, verbose=False,
+                      groups=groups).fit(X)
         module = model.module_
         with torch.no_grad():
             M = module.loading_matrix().double().numpy()
@@ -76,9 +77,9 @@ def test_score_equals_exact_marginal_likelihood():
 def test_lam_prunes_to_exact_zeros(linear_data):
     X, groups = linear_data
     sparse = OIVAE(n_components=4, lam=0.5, n_iter=1500, batch_size=100, n_init=1,
-                   random_state=0, verbose=False).fit(X, groups)
+                   random_state=0, verbose=False, groups=groups).fit(X)
     dense = OIVAE(n_components=4, lam=0.0, n_iter=300, batch_size=100, n_init=1,
-                  random_state=0, verbose=False).fit(X, groups)
+                  random_state=0, verbose=False, groups=groups).fit(X)
     assert (sparse.group_weights_ == 0).sum() >= 4
     assert len(sparse.active_components_) < 4
     assert (dense.group_weights_ > 0).all()
@@ -106,10 +107,11 @@ def test_save_read_round_trip(fitted, linear_data, tmp_path):
 
 def test_fit_is_deterministic_and_returns_self():
     X, groups = make_bars(n_samples=128, random_state=0)
-    a = OIVAE(n_components=4, n_iter=50, batch_size=32, random_state=7, verbose=False)
-    assert a.fit(X, groups) is a
+    a = OIVAE(n_components=4, n_iter=50, batch_size=32, random_state=7, verbose=False,
+              groups=groups)
+    assert a.fit(X) is a
     b = OIVAE(n_components=4, n_iter=50, batch_size=32, random_state=7,
-              verbose=False).fit(X, groups)
+              verbose=False, groups=groups).fit(X)
     for pa, pb in zip(a.module_.parameters(), b.module_.parameters()):
         assert torch.equal(pa, pb)
 
@@ -125,7 +127,7 @@ def test_n_init_keeps_best_final_objective(monkeypatch):
 
     monkeypatch.setattr(estimator, "fit_replicas", recording_fit)
     model = OIVAE(n_components=4, n_iter=60, batch_size=32, n_init=3, random_state=0,
-                  verbose=False).fit(X, groups)
+                  verbose=False, groups=groups).fit(X)
     assert len(finished) == 3
     assert len({score for score, _ in finished}) == 3  # different initialisations
     assert model.module_ is max(finished, key=lambda item: item[0])[1]
@@ -136,7 +138,7 @@ def test_restarts_are_the_single_fits_of_their_seeds(monkeypatch):
     """n_init restarts, trained as replicas, are the n_init=1 fits of their seeds."""
     X, groups = make_bars(n_samples=128, random_state=0)
     model = OIVAE(n_components=4, n_iter=40, batch_size=32, n_init=3, random_state=0,
-                  verbose=False)
+                  verbose=False, groups=groups)
     fits = []
 
     def recording_fit(tasks, *args, **kwargs):
@@ -144,7 +146,7 @@ def test_restarts_are_the_single_fits_of_their_seeds(monkeypatch):
         return fit_replicas(tasks, *args, **kwargs)
 
     monkeypatch.setattr(estimator, "fit_replicas", recording_fit)
-    model.fit(X, groups)
+    model.fit(X)
     params = model._validated_params()
     layout = estimator._layout(model.groups_, params)
     X_t = torch.as_tensor(X)

@@ -31,35 +31,38 @@ def _assert_same_model(a, b):
 def test_lam_path_is_the_separate_fits(bars, n_init):
     X, groups = bars
     lams = [0.0, 0.5, 2.0]
-    path = fit_lam_path(OIVAE(n_init=n_init, **KWARGS), X, groups, lams)
+    path = fit_lam_path(OIVAE(n_init=n_init, groups=groups, **KWARGS), X, lams)
     assert [m.lam for m in path] == lams
     for model, lam in zip(path, lams):
-        _assert_same_model(model, OIVAE(lam=lam, n_init=n_init, **KWARGS).fit(X, groups))
+        _assert_same_model(model, OIVAE(lam=lam, n_init=n_init, groups=groups,
+                                        **KWARGS).fit(X))
     # a stronger group lasso prunes more
     assert (path[2].group_weights_ == 0).sum() > (path[0].group_weights_ == 0).sum()
 
 
 def test_cv_folds_are_the_separate_fits(bars):
     X, groups = bars
-    folds = fit_cv_folds(OIVAE(n_init=1, **KWARGS), X, groups, cv=3)
+    folds = fit_cv_folds(OIVAE(n_init=1, groups=groups, **KWARGS), X, cv=3)
     assert len(folds) == 3
     rows = np.sort(np.concatenate([fold.test for fold in folds]))
     np.testing.assert_array_equal(rows, np.arange(len(X)))
     for fold in folds:
         assert not set(fold.train) & set(fold.test)
-        _assert_same_model(fold.model, OIVAE(n_init=1, **KWARGS).fit(X[fold.train], groups))
+        _assert_same_model(fold.model, OIVAE(n_init=1, groups=groups,
+                                             **KWARGS).fit(X[fold.train]))
         assert np.isfinite(fold.model.score(X[fold.test], n_importance=5))
 
 
 def test_bad_input_is_refused(bars):
     X, groups = bars
-    model = OIVAE(n_init=1, **KWARGS)
+    model = OIVAE(n_init=1, groups=groups, **KWARGS)
     with pytest.raises(ValueError, match="lams is empty"):
-        fit_lam_path(model, X, groups, [])
+        fit_lam_path(model, X, [])
     with pytest.raises(ValueError, match="every lam must be"):
-        fit_lam_path(model, X, groups, [0.1, -1.0])
+        fit_lam_path(model, X, [0.1, -1.0])
     with pytest.raises(TypeError, match="model must be an instance of OIVAE"):
-        fit_lam_path(KWARGS, X, groups, [0.1])
+        fit_lam_path(KWARGS, X, [0.1])
     with pytest.raises(ValueError, match=r"batch_size \(32\) is larger than the smallest "
                                          r"training fold \(16 rows\)"):
-        fit_cv_folds(model, X[:20], groups, cv=5)
+        fit_cv_folds(model, X[:20], cv=5)
+    assert not hasattr(model, "n_features_in_")  # the settings' estimator stays unfitted

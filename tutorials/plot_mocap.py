@@ -60,8 +60,8 @@ print(f"training: {train.X.shape[0]} frames, {train.X.shape[1]} angles in "
 # component on these data). The VAE is the same model with ``lam=0``.
 settings = {"n_components": 16, "batch_size": 64, "n_init": 1, "random_state": 0,
             "verbose": False}
-oivae = OIVAE(lam=0.1, **settings).fit(train.X, train.groups)
-vae = OIVAE(lam=0.0, **settings).fit(train.X, train.groups)
+oivae = OIVAE(lam=0.1, **settings, groups=train.groups).fit(train.X)
+vae = OIVAE(lam=0.0, **settings, groups=train.groups).fit(train.X)
 
 for name, model in (("oi-VAE", oivae), ("VAE", vae)):
     print(f"{name:>6}: held-out log p(x) per frame, walk 11: "

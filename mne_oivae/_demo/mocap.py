@@ -72,7 +72,7 @@ def run(out_dir, quick=False, *, path=None, download=True, drop_constant=False,
     n_iter = (300 if quick else 5000) if n_iter is None else n_iter
     model = OIVAE(n_components=n_components, lam=lam, n_iter=n_iter,
                   batch_size=min(64, data.X.shape[0]), random_state=random_state,
-                  verbose=verbose).fit(data.X, data.groups)
+                  verbose=verbose, groups=data.groups).fit(data.X)
     table = top_joints_table(model.group_weights_, data.groups.names)
     print(f"oi-VAE (K={n_components}, lambda={lam:g}) on CMU subject 7, walk trials "
           f"{trials[0]}-{trials[-1]} ({data.X.shape[0]} frames, "

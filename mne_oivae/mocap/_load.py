@@ -147,7 +147,7 @@ def load_cmu_trials(subject, trials, *, path=None, scaler=None, drop_constant=Fa
     >>> from mne_oivae.mocap import load_cmu_trials
     >>> train = load_cmu_trials(7, [1, 2, 3])  # doctest: +SKIP
     >>> test = load_cmu_trials(7, 12, scaler=train.scaler)  # doctest: +SKIP
-    >>> model = OIVAE(n_components=8).fit(train.X, train.groups)  # doctest: +SKIP
+    >>> model = OIVAE(n_components=8, groups=train.groups).fit(train.X)  # doctest: +SKIP
     >>> model.score(test.X)  # doctest: +SKIP
     """
     if scaler is not None:
