@@ -82,8 +82,7 @@ class ReplicaModule(OIVAEModule):
                                      + np.arange(width))
         position = (np.arange(n_feat) if first.padded_position is None
                     else first.padded_position.cpu().numpy())
-        position = np.take_along_axis(column, np.broadcast_to(position, column[:, :n_feat].shape),
-                                      1).ravel()
+        position = column[:, position].ravel()
         self.n_padded = n_rep * first.n_padded
         self.register_buffer(
             "padded_position",
@@ -279,7 +278,7 @@ def fit_replicas(tasks, X, config, *, progress=None, chunk_bytes=CHUNK_BYTES):
 
 def _fit_chunk(tasks, X, config, histories, on_epoch):
     modules = [t.module for t in tasks]
-    replica = ReplicaModule(modules)
+    replica = ReplicaModule(modules).to(X.device)
     rows = None if all(t.rows is None for t in tasks) else [
         torch.arange(X.shape[0], device=X.device) if t.rows is None
         else torch.as_tensor(t.rows, device=X.device) for t in tasks]
