@@ -3,12 +3,13 @@
 from importlib.metadata import PackageNotFoundError, version
 
 from . import datasets, metrics, presets, viz
+from ._io import FormatError
 from ._train import DivergenceError
 from .estimator import OIVAE, NotFittedError, read_oivae
 from .groups import GroupSpec
 from .hcpmmp1 import read_hcpmmp1_labels
-from .source import (GroupedSource, component_maps, group_interactions, stc_to_groups,
-                     top_groups)
+from .source import (GroupedSource, component_maps, group_interactions,
+                     save_component_maps, stc_to_groups, top_groups)
 
 try:
     __version__ = version("mne-oivae")
@@ -16,6 +17,7 @@ except PackageNotFoundError:  # running from a source tree that is not installed
     __version__ = "0.0.0+unknown"
 
 __all__ = ["OIVAE", "GroupSpec", "read_oivae", "NotFittedError", "DivergenceError",
-           "stc_to_groups", "component_maps", "top_groups", "group_interactions",
-           "GroupedSource", "read_hcpmmp1_labels", "datasets", "metrics", "presets", "viz",
+           "FormatError", "stc_to_groups", "component_maps", "save_component_maps",
+           "top_groups", "group_interactions", "GroupedSource", "read_hcpmmp1_labels",
+           "datasets", "metrics", "presets", "viz",
            "__version__"]

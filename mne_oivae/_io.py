@@ -10,6 +10,7 @@ entries, which is as unsafe as pickle for a file from elsewhere.)
 import json
 import os
 import tempfile
+from contextlib import contextmanager
 from pathlib import Path
 
 import h5py
@@ -33,6 +34,11 @@ def check_fname(fname, overwrite):
     fname = Path(fname).expanduser()
     if fname.suffix not in (".h5", ".hdf5"):
         raise ValueError(f"fname must end with .h5 or .hdf5, got {fname.name!r}")
+    return check_writable(fname, overwrite)
+
+
+def check_writable(fname, overwrite):
+    """Refuse a directory, an existing file (unless *overwrite*) or a missing folder."""
     if fname.is_dir():
         raise IsADirectoryError(f"{fname} is a directory, not a file name")
     if fname.exists() and not overwrite:
@@ -43,34 +49,41 @@ def check_fname(fname, overwrite):
     return fname
 
 
-def write_state(fname, kind, meta, arrays, *, overwrite=False):
-    """Write *meta* (JSON-able) and *arrays* (name -> ndarray) atomically.
+@contextmanager
+def atomic_write(fname):
+    """Yield a temporary path in *fname*'s folder; move it onto *fname* on success.
 
-    The file is written under a temporary name in the destination folder and
-    moved into place with :func:`os.replace`, so an interrupted write never
-    leaves a half-written file where a good one was.
+    An interrupted write never leaves a half-written file where a good one
+    was. The temporary name keeps *fname*'s suffixes, so writers that pick the
+    format from the name (nibabel) work.
     """
-    fname = check_fname(fname, overwrite)
-    fd, tmp = tempfile.mkstemp(prefix=f".{fname.name}.", suffix=".tmp", dir=fname.parent)
+    fd, tmp = tempfile.mkstemp(prefix=f".{fname.name}.", suffix="".join(fname.suffixes),
+                               dir=fname.parent)
     os.close(fd)
     try:
-        with h5py.File(tmp, "w") as fid:
-            fid.attrs["format"] = FORMAT
-            fid.attrs["format_version"] = FORMAT_VERSION
-            fid.attrs["kind"] = kind
-            fid.attrs["meta"] = json.dumps(meta)
-            group = fid.create_group("arrays")
-            for name, value in arrays.items():
-                value = np.asarray(value)
-                if value.dtype.kind not in _ALLOWED_KINDS:
-                    raise TypeError(f"array {name!r} has unsupported dtype {value.dtype}")
-                group.create_dataset(name, data=value)
+        yield tmp
         with open(tmp, "rb+") as fh:
             os.fsync(fh.fileno())
         os.replace(tmp, fname)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def write_state(fname, kind, meta, arrays, *, overwrite=False):
+    """Write *meta* (JSON-able) and *arrays* (name -> ndarray) atomically."""
+    fname = check_fname(fname, overwrite)
+    with atomic_write(fname) as tmp, h5py.File(tmp, "w") as fid:
+        fid.attrs["format"] = FORMAT
+        fid.attrs["format_version"] = FORMAT_VERSION
+        fid.attrs["kind"] = kind
+        fid.attrs["meta"] = json.dumps(meta)
+        group = fid.create_group("arrays")
+        for name, value in arrays.items():
+            value = np.asarray(value)
+            if value.dtype.kind not in _ALLOWED_KINDS:
+                raise TypeError(f"array {name!r} has unsupported dtype {value.dtype}")
+            group.create_dataset(name, data=value)
     return fname
 
 

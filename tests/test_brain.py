@@ -5,6 +5,7 @@ import os
 import sys
 
 import matplotlib.pyplot as plt
+import mne
 import numpy as np
 import pytest
 from _source_fixtures import hcp_labels, meg_stc, subjects_dir  # noqa: F401
@@ -53,11 +54,9 @@ def _needs_display():
 
 def test_plot_component_renders_png(fitted, subjects_dir, tmp_path, display):  # noqa: F811
     _needs_display()
-    import mne
-
     _, maps = fitted
     brain = plot_component(maps, 0, "fsaverage", subjects_dir, backend="auto",
-                           size=(600, 400))
+                           size=(600, 400), show=False)
     try:
         assert isinstance(brain, mne.viz.Brain)
         fname = tmp_path / "component_0.png"
@@ -73,14 +72,15 @@ def test_plot_component_renders_png(fitted, subjects_dir, tmp_path, display):  #
 
 def test_plot_component_flat_fallback(fitted, subjects_dir, monkeypatch):  # noqa: F811
     _, maps = fitted
-    fig = plot_component(maps, 2, subjects_dir=subjects_dir, backend="flat")
+    fig = plot_component(maps, 2, subjects_dir=subjects_dir, backend="flat", show=False)
     axes = [ax for ax in fig.axes if ax.get_title()]
     assert [ax.get_title() for ax in axes] == ["lh lateral", "rh lateral", "lh medial",
                                                "rh medial"]
     assert all(len(ax.collections[0].get_offsets()) == 642 for ax in axes)
     # "auto" falls back to the flat figure when pyvista is not installed
     monkeypatch.setattr(brain_mod, "find_spec", lambda name: None)
-    fig = plot_component(maps, 0, subjects_dir=subjects_dir, hemi="lh", views="lateral")
+    fig = plot_component(maps, 0, subjects_dir=subjects_dir, hemi="lh", views="lateral",
+                         show=False)
     assert isinstance(fig, plt.Figure)
     assert [ax.get_title() for ax in fig.axes if ax.get_title()] == ["lh lateral"]
 
@@ -93,6 +93,10 @@ def test_plot_component_errors(fitted):
         plot_component(maps, 3, backend="flat")
     with pytest.raises(TypeError, match="maps must be"):
         plot_component(maps.data, 0)
+    vol = mne.VolSourceEstimate(maps.data[:5], [np.arange(5)], 0, 1)
+    with pytest.raises(TypeError, match="draws cortical maps, got a VolSourceEstimate.*"
+                                        "save_component_maps"):
+        plot_component(vol, 0)
 
 
 @pytest.mark.parametrize("with_mne_connectivity", [True, False])

@@ -124,7 +124,8 @@ def _as_format_1(fname, module):
 def test_format_1_models_are_read_unchanged(tmp_path, encoder_hidden):
     X = np.random.default_rng(0).standard_normal((96, 10)).astype(np.float32)
     model = OIVAE(n_components=3, n_iter=30, batch_size=32, n_init=1, random_state=0,
-                  encoder_hidden=encoder_hidden, verbose=False, groups=GROUPS_SCRAMBLED).fit(X)
+                  encoder_hidden=encoder_hidden, verbose=False,
+                  groups=GROUPS_SCRAMBLED).fit(X)
     assert not model.module_.layout.is_identity_order
     fname = model.save(tmp_path / "old.h5")
     _as_format_1(fname, model.module_)
@@ -142,7 +143,8 @@ def test_format_1_checkpoints_resume_unchanged(tmp_path):
     first = OIVAE(n_iter=30, **kwargs, groups=GROUPS_SCRAMBLED).fit(X, checkpoint=new)
     old.write_bytes(new.read_bytes())
     _as_format_1(old, first.module_)
-    fits = [OIVAE(n_iter=60, **kwargs, groups=GROUPS_SCRAMBLED).fit(X, checkpoint=ckpt, resume=True)
+    fits = [OIVAE(n_iter=60, **kwargs, groups=GROUPS_SCRAMBLED).fit(X, checkpoint=ckpt,
+                  resume=True)
             for ckpt in (new, old)]
     for (name, a), b in zip(fits[0].module_.state_dict().items(),
                             fits[1].module_.state_dict().values()):

@@ -67,11 +67,13 @@ def test_checkpoint_resume_is_exact(tmp_path, monkeypatch):
 def test_checkpoint_from_other_settings_is_refused(tmp_path):
     X, groups = make_bars(n_samples=64, size=4, random_state=0)
     ckpt = tmp_path / "fit.h5"
-    OIVAE(n_components=3, n_iter=8, batch_size=32, n_init=1, verbose=False, groups=groups).fit(
+    OIVAE(n_components=3, n_iter=8, batch_size=32, n_init=1, verbose=False,
+          groups=groups).fit(
         X, checkpoint=ckpt)
     with pytest.raises(ValueError, match="made with n_components=3, but this fit uses "
                                          "n_components=4"):
-        OIVAE(n_components=4, n_iter=16, batch_size=32, n_init=1, verbose=False, groups=groups).fit(
+        OIVAE(n_components=4, n_iter=16, batch_size=32, n_init=1, verbose=False,
+              groups=groups).fit(
             X, checkpoint=ckpt, resume=True)
     with pytest.raises(ValueError, match="checkpoints follow one fit, but n_init=3"):
         OIVAE(n_iter=16, batch_size=32, groups=groups).fit(X, checkpoint=ckpt)

@@ -1,5 +1,7 @@
 """stc_to_groups, component maps and tables on real MEG source estimates."""
 
+import re
+
 import mne
 import numpy as np
 import pytest
@@ -140,10 +142,14 @@ def test_errors_name_the_problem(meg_stc, hcp_labels, src_ico3):  # noqa: F811
         stc_to_groups([stc, stc.copy().crop(0, 0.05).in_label(hcp_labels[0])],
                       hcp_labels, mode="mean")
     vol = mne.VolSourceEstimate(np.zeros((3, 2)), [np.arange(3)], 0, 1)
-    with pytest.raises(TypeError, match="VolSourceEstimate; only cortical surface"):
-        stc_to_groups(vol, hcp_labels)
+    with pytest.raises(ValueError, match=re.escape(f"{hcp_labels[0].name!r} is a cortical "
+                                                   "Label but the estimates are volume")):
+        stc_to_groups(vol, hcp_labels, mode="mean")
+    with pytest.raises(ValueError, match="'Left-Hippocampus' is an atlas region name but "
+                                         "the estimates are cortical"):
+        stc_to_groups(stc, hcp_labels + ["Left-Hippocampus"], mode="mean")
     vec = mne.VectorSourceEstimate(np.zeros((1284, 3, 2)), stc.vertices, 0, 1)
-    with pytest.raises(TypeError, match="stc.magnitude"):
+    with pytest.raises(TypeError, match="VectorSourceEstimate.*stc.magnitude"):
         stc_to_groups([vec], hcp_labels, mode="mean")
     with pytest.raises(ValueError, match="needs the source space"):
         stc_to_groups(stc, hcp_labels, mode="mean_flip")

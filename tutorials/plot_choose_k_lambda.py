@@ -8,73 +8,112 @@ Choosing the number of components and lambda
 oi-VAE has two structural settings: the number of latent components ``K``
 (``n_components``) and the group-lasso strength ``lam``. This tutorial picks them
 the way one picks any density model's size, by the log-likelihood of held-out
-data (:meth:`~mne_oivae.OIVAE.score`), and then checks what held-out likelihood
-cannot see: whether the component-to-group map is the same when the fit starts
-from another random seed.
-
-We use the bars data (:ref:`sphx_glr_auto_tutorials_plot_bars.py`), whose answer
-is known: 8 rows, so 8 components, one per row.
+data (:meth:`~mne_oivae.OIVAE.score`), with scikit-learn's
+:class:`~sklearn.model_selection.GridSearchCV`; then it checks what held-out
+likelihood cannot see: whether the component-to-group map is the same when the
+fit starts from another random seed.
 """
 
 # %%
 import itertools
 
 import matplotlib.pyplot as plt
+import mne
 import numpy as np
 from scipy.optimize import linear_sum_assignment
+from sklearn.model_selection import GridSearchCV, GroupKFold
 
-from mne_oivae import OIVAE
-from mne_oivae.datasets import make_bars
-
-X_train, groups = make_bars(n_samples=2048, random_state=0)
-X_test, _ = make_bars(n_samples=1024, random_state=1)  # new images, same process
+from mne_oivae import OIVAE, stc_to_groups
+from mne_oivae.datasets import make_bars, simulate_networks
+from mne_oivae.presets import MEG_REGIONS
 
 # %%
-# Held-out log-likelihood over a grid
-# -----------------------------------
-# :meth:`~mne_oivae.OIVAE.score` is the mean importance-sampled
-# :math:`\log p(x)` per test image (a lower bound that tightens with
-# ``n_importance``; the paper's Table 2 uses the same estimate). Higher is
-# better. Each fit is a single initialisation (``n_init=1``, so that the seeds
-# can be compared below) and takes a few seconds on a laptop CPU.
-n_components = (4, 8, 16)
-lams = (0.0, 1.0, 3.0)
-scores = np.empty((len(lams), len(n_components)))
-n_active = np.empty_like(scores, dtype=int)
-models = {}
-for (i, lam), (k, K) in itertools.product(enumerate(lams), enumerate(n_components)):
-    model = OIVAE(n_components=K, lam=lam, groups=groups, n_init=1, random_state=0,
-                  verbose=False)
-    model.fit(X_train)
-    scores[i, k] = model.score(X_test, n_importance=100)
-    n_active[i, k] = model.active_components_.size
-    models[K, lam] = model
+# Source time courses in epochs
+# -----------------------------
+# Twenty epochs of 100 time points of simulated source activity with four
+# planted networks (see :ref:`tut-meg-networks`), one time course per region.
+# Every time point is an observation (a row of ``X``); ``epoch`` says which
+# epoch each row comes from.
+subjects_dir = mne.get_config("SUBJECTS_DIR")
+if subjects_dir is None:
+    subjects_dir = mne.datasets.fetch_fsaverage().parent
+sim = simulate_networks(n_epochs=20, subjects_dir=subjects_dir, accept=True,
+                        random_state=0)
+grouped = stc_to_groups(sim.stcs, sim.labels, src=sim.src)
+epoch = np.repeat(np.arange(len(sim.stcs)), len(sim.stcs[0].times))
+print(f"X: {grouped.X.shape[0]} time points x {grouped.X.shape[1]} regions, "
+      f"{len(sim.stcs)} epochs; {len(sim.true_sets)} planted networks")
 
+# %%
+# Held-out log-likelihood over a grid, epoch by epoch
+# ---------------------------------------------------
+# :class:`~mne_oivae.OIVAE` is a scikit-learn estimator whose
+# :meth:`~mne_oivae.OIVAE.score` is the mean importance-sampled
+# :math:`\log p(x)` per held-out observation (a lower bound that tightens with
+# ``n_importance``; the paper's Table 2 uses the same estimate), so
+# :class:`~sklearn.model_selection.GridSearchCV` can choose ``K`` and ``lam``.
+#
+# The folds must keep **whole epochs** together: ``GroupKFold`` with the epoch
+# of every row as ``groups``. Time points of one epoch are not independent
+# draws: at MEG sampling rates neighbouring samples share slow activity, and
+# one epoch shares its evoked response, its artefacts and its head position.
+# A shuffled split puts near-copies of every test sample into the training
+# set, so the held-out score rewards memorising the recording and favours
+# models that are too large. (In ``search.fit``, ``groups`` are the
+# cross-validation groups, the epochs; the feature groups, the regions, are
+# the estimator's ``groups`` parameter.)
+#
+# Held-out likelihood alone always prefers less sparsity: the group lasso
+# trades some fit for interpretability. So among the settings whose score is
+# within one standard error of the best, ``refit`` takes the sparsest one (the
+# largest ``lam``, then the smallest ``K``), the usual one-standard-error rule.
+# Each fit is a single initialisation (``n_init=1``) to keep the grid quick.
+
+
+def sparsest_within_one_se(cv_results):
+    """Index of the largest lam (then smallest K) within 1 SE of the best score."""
+    mean = cv_results["mean_test_score"]
+    se = cv_results["std_test_score"] / np.sqrt(n_splits)
+    best = np.argmax(mean)
+    ok = np.flatnonzero(mean >= mean[best] - se[best])
+    lam = np.asarray(cv_results["param_lam"], dtype=float)[ok]
+    K = np.asarray(cv_results["param_n_components"], dtype=int)[ok]
+    return int(ok[np.lexsort((K, -lam))[0]])
+
+
+n_splits = 4
+grid = {"n_components": [2, 4, 8], "lam": [0.01, 0.05, 0.2]}
+model = OIVAE(**dict(MEG_REGIONS, n_init=1), groups=grouped.groups, random_state=0,
+              verbose=False)
+search = GridSearchCV(model, grid, cv=GroupKFold(n_splits), refit=sparsest_within_one_se)
+search.fit(grouped.X, groups=epoch)
+print(f"chosen: {search.best_params_}, "
+      f"{search.best_estimator_.active_components_.size} active components")
+
+scores = search.cv_results_["mean_test_score"].reshape(len(grid["n_components"]),
+                                                       len(grid["lam"]))
 fig, ax = plt.subplots(figsize=(5.5, 3.8), layout="constrained")
-for i, lam in enumerate(lams):
-    ax.plot(n_components, scores[i], "o-", label=f"lambda = {lam:g}")
-ax.set(xlabel="number of components K", ylabel="held-out log p(x) per image",
-       xticks=n_components, title="held-out log-likelihood")
+for i, lam in enumerate(grid["lam"]):
+    ax.plot(grid["n_components"], scores[:, i], "o-", label=f"lambda = {lam:g}")
+ax.plot(search.best_params_["n_components"], search.cv_results_["mean_test_score"][
+    search.best_index_], "k*", markersize=14, label="chosen")
+ax.set(xlabel="number of components K", ylabel="held-out log p(x) per time point",
+       xticks=grid["n_components"], title="4-fold cross-validation by epoch")
 ax.legend()
 
-print("active components (rows: lambda, columns: K)")
-print("lambda " + "".join(f"{K:>6}" for K in n_components))
-for lam, row in zip(lams, n_active):
-    print(f"{lam:6g} " + "".join(f"{n:>6}" for n in row))
-
 # %%
-# Held-out likelihood rises steeply up to ``K = 8``, the true number of rows,
-# and then stays flat: extra components add nothing. It decreases a little as
-# ``lam`` grows (the group lasso trades some fit for sparsity); a ``lam`` so
-# strong that it prunes components the data need would cost much more (watch
-# the numbers of active components). So the likelihood chooses ``K``, and
-# ``lam`` is the largest value that costs little held-out likelihood. With ``K`` larger
-# than needed, ``lam`` prunes the surplus components to exact zeros.
+# Held-out likelihood rises steeply up to the number of planted networks and
+# then stays flat: extra components add nothing, and the group lasso prunes
+# them to exact zeros. A ``lam`` so strong that it prunes components the data
+# need costs much more. So the likelihood chooses ``K``, and ``lam`` is the
+# largest value that costs little held-out likelihood.
 #
 # Is the map stable across random seeds?
 # --------------------------------------
-# A map worth interpreting must not depend on the initialisation. We fit
-# ``K = 8`` from four seeds, with and without the group lasso. Components are
+# A map worth interpreting must not depend on the initialisation. We use the
+# bars data (:ref:`sphx_glr_auto_tutorials_plot_bars.py`), whose answer is
+# known (8 rows, so 8 components, one per row), and fit ``K = 8`` from four
+# seeds, with and without the group lasso. Components are
 # only defined up to order, so before comparing two fits we align their
 # components (Hungarian algorithm on the correlation of their weight profiles),
 # then report the correlation between the aligned maps, every component scaled
@@ -100,10 +139,11 @@ def map_agreement(weights_a, weights_b):
     return correlation(a.reshape(-1, 1), b[:, order].reshape(-1, 1))[0, 0]
 
 
+X_train, groups = make_bars(n_samples=2048, random_state=0)
+X_test, _ = make_bars(n_samples=1024, random_state=1)  # new images, same process
 seeds = range(4)
-fits = {lam: [models[8, lam]] + [
-    OIVAE(n_components=8, lam=lam, n_init=1, random_state=seed, verbose=False, groups=groups).fit(
-        X_train) for seed in seeds[1:]] for lam in (1.0, 0.0)}
+fits = {lam: [OIVAE(n_components=8, lam=lam, groups=groups, n_init=1, random_state=seed,
+                    verbose=False).fit(X_train) for seed in seeds] for lam in (1.0, 0.0)}
 
 fig, axes = plt.subplots(2, len(seeds), figsize=(10, 4.8), layout="constrained",
                          sharex=True, sharey=True)

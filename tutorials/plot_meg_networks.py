@@ -16,7 +16,8 @@ The pipeline is: :class:`mne.SourceEstimate` objects and labels
 → :func:`~mne_oivae.stc_to_groups` (data matrix and groups)
 → :class:`~mne_oivae.OIVAE`
 → :func:`~mne_oivae.component_maps` (a :class:`~mne.SourceEstimate` per
-component) → the brain.
+component) → the brain, or files for other tools
+(:func:`~mne_oivae.save_component_maps`).
 """
 
 # %%
@@ -27,11 +28,16 @@ component) → the brain.
 # HCP-MMP1 parcellation (22 per hemisphere, without the medial wall) are read,
 # and downloaded if needed, by :func:`~mne_oivae.read_hcpmmp1_labels`;
 # ``accept=True`` accepts the parcellation's license (see :doc:`/cite`).
+import tempfile
+from pathlib import Path
+
 import matplotlib.pyplot as plt
 import mne
+import nibabel as nib
 import numpy as np
 
-from mne_oivae import OIVAE, component_maps, read_hcpmmp1_labels, stc_to_groups, top_groups
+from mne_oivae import (OIVAE, component_maps, read_hcpmmp1_labels, save_component_maps,
+                       stc_to_groups, top_groups)
 from mne_oivae.datasets import simulate_networks
 from mne_oivae.metrics import network_recovery_f1
 from mne_oivae.presets import MEG_REGIONS
@@ -138,7 +144,7 @@ truth = grouped.paint(membership)
 
 def brain_image(stc, index):
     brain = plot_component(stc, index, "fsaverage", subjects_dir, hemi="split",
-                           views=("lateral", "medial"), size=(700, 500))
+                           views=("lateral", "medial"), size=(700, 500), show=False)
     if not isinstance(brain, mne.viz.Brain):  # 3D rendering not installed: 2D figure
         brain.canvas.draw()
         image = np.asarray(brain.canvas.buffer_rgba())
@@ -159,6 +165,26 @@ for row, (name, comp) in enumerate(zip(sim.networks, matched)):
     axes[row, 1].set_title(f"recovered: component {comp} (F1 = {f1[row]:.2f})")
 for ax in axes.ravel():
     ax.set_axis_off()
+
+# %%
+# Maps for FreeSurfer, Workbench and FSLeyes
+# ------------------------------------------
+# :func:`~mne_oivae.save_component_maps` writes the maps in the field's common
+# formats: a GIFTI functional file per hemisphere, with one named data array per
+# component and one value per vertex of the fsaverage surface (the source
+# vertices hold the map, the others 0), which freeview overlays on
+# ``fsaverage/surf/lh.inflated`` and Connectome Workbench and FSLeyes open as
+# well. Volume and mixed source spaces also get a NIfTI image on the MRI grid.
+# We write to a temporary folder and read the left hemisphere back with nibabel.
+out_dir = Path(tempfile.mkdtemp())
+fnames = save_component_maps(maps, out_dir / "meg_networks", src=sim.src)
+lh = nib.load(fnames[0])
+lh_values = np.stack([array.data for array in lh.darrays], axis=1)
+print(f"{[f.name for f in fnames]}: {len(lh.darrays)} arrays "
+      f"({lh.darrays[0].meta['Name']!r}, ...) of {lh_values.shape[0]} vertices")
+n_lh = len(maps.vertices[0])
+print("source vertices hold the maps:",
+      np.array_equal(lh_values[maps.vertices[0]], np.float32(maps.data[:n_lh])))
 
 # %%
 # Regions that share components

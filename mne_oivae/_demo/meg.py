@@ -78,7 +78,8 @@ def run(out_dir, quick=False, *, subjects_dir=None, accept=False, random_state=0
     shown = [c for c in components if c >= 0 and model.group_weights_[:, c].any()]
     for comp in shown[:2]:
         fname = out_dir / f"meg_component_{comp}.png"
-        fig = plot_component(maps, int(comp), "fsaverage", subjects_dir)
+        fig = plot_component(maps, int(comp), "fsaverage", subjects_dir,
+                             show=False)
         if isinstance(fig, mne.viz.Brain):
             fig.save_image(fname)
             fig.close()

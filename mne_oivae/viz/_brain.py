@@ -17,7 +17,7 @@ _VIEW_SIDE = {("lh", "lateral"): -1, ("lh", "medial"): 1,
 
 def plot_component(maps, component, subject="fsaverage", subjects_dir=None, *,
                    hemi="split", views=("lateral", "medial"), surface="inflated",
-                   colormap="Reds", size=(800, 600), backend="auto", show=False):
+                   cmap="Reds", size=(800, 600), backend="auto", show=True):
     """Show one component map on the cortical surface.
 
     Parameters
@@ -38,7 +38,7 @@ def plot_component(maps, component, subject="fsaverage", subjects_dir=None, *,
         ``"lateral"`` and ``"medial"``).
     surface : str
         Surface to draw on.
-    colormap : str
+    cmap : str
         Colormap; vertices below 10% of the component's peak are transparent.
     size : tuple of int
         Figure size in pixels.
@@ -50,8 +50,9 @@ def plot_component(maps, component, subject="fsaverage", subjects_dir=None, *,
         when pyvista and pyvistaqt are installed and (on Linux) a display is
         set.
     show : bool
-        Show the window. With False (default) the Brain renders off-screen:
-        use ``brain.save_image(fname)`` or ``brain.screenshot()``.
+        Show the window (or figure). With False the Brain renders off-screen,
+        for scripts that only save images: use ``brain.save_image(fname)`` or
+        ``brain.screenshot()``.
 
     Returns
     -------
@@ -61,9 +62,13 @@ def plot_component(maps, component, subject="fsaverage", subjects_dir=None, *,
     Examples
     --------
     >>> maps = component_maps(model, grouped)  # doctest: +SKIP
-    >>> brain = plot_component(maps, 0, subjects_dir=subjects_dir)  # doctest: +SKIP
+    >>> brain = plot_component(maps, 0, show=False)  # doctest: +SKIP
     >>> brain.save_image("component_0.png")  # doctest: +SKIP
     """
+    if isinstance(maps, (mne.VolSourceEstimate, mne.MixedSourceEstimate)):
+        raise TypeError(f"plot_component draws cortical maps, got a {type(maps).__name__}; "
+                        "show volume maps with maps.plot(src=...) or write them with "
+                        "mne_oivae.save_component_maps for a volume viewer")
     _validate_type(maps, mne.SourceEstimate, "maps", "SourceEstimate (from component_maps)")
     _validate_type(component, "int", "component")
     _check_option("backend", backend, ("auto", "brain", "flat"))
@@ -80,11 +85,16 @@ def plot_component(maps, component, subject="fsaverage", subjects_dir=None, *,
         logger.info(f"Plotting component {component} with the {backend!r} backend")
     views = [views] if isinstance(views, str) else list(views)
     if backend == "flat":
-        return _plot_flat(maps, component, peak, subject, subjects_dir, hemi, views,
-                          surface, colormap, size)
+        fig = _plot_flat(maps, component, peak, subject, subjects_dir, hemi, views,
+                         surface, cmap, size)
+        if show:
+            import matplotlib.pyplot as plt
+
+            plt.show()
+        return fig
     clim = {"kind": "value", "lims": [0.1 * peak, 0.5 * peak, peak]}
     return maps.plot(subject=subject, subjects_dir=subjects_dir, surface=surface,
-                     hemi=hemi, views=views, colormap=colormap, clim=clim,
+                     hemi=hemi, views=views, colormap=cmap, clim=clim,
                      initial_time=float(maps.times[component]), time_viewer=False,
                      show_traces=False, time_label=f"component {component}", size=size,
                      background="white", backend="pyvistaqt",
@@ -99,7 +109,7 @@ def _can_render_3d():
 
 
 def _plot_flat(maps, component, peak, subject, subjects_dir, hemi, views, surface,
-               colormap, size):
+               cmap, size):
     import matplotlib.pyplot as plt
 
     subjects_dir = Path(mne.utils.get_subjects_dir(subjects_dir, raise_error=True))
@@ -107,7 +117,7 @@ def _plot_flat(maps, component, peak, subject, subjects_dir, hemi, views, surfac
     views = [v for v in views if v in ("lateral", "medial")] or ["lateral"]
     fig, axes = plt.subplots(len(views), len(hemis), squeeze=False,
                              figsize=(size[0] / 100, size[1] / 100), layout="constrained")
-    cmap, norm = plt.get_cmap(colormap), plt.Normalize(0, peak)
+    cmap, norm = plt.get_cmap(cmap), plt.Normalize(0, peak)
     values = np.split(maps.data[:, component], [len(maps.vertices[0])])
     for h in hemis:
         vertno = maps.vertices[h == "rh"]
@@ -128,7 +138,7 @@ def _plot_flat(maps, component, peak, subject, subjects_dir, hemi, views, surfac
     return fig
 
 
-def plot_group_interactions(model_or_matrix, names=None, *, n_lines=None, colormap="Reds",
+def plot_group_interactions(model_or_matrix, names=None, *, n_lines=None, cmap="Reds",
                             title=None, show=True):
     """Draw shared-component strength between regions as a connectivity circle.
 
@@ -142,7 +152,7 @@ def plot_group_interactions(model_or_matrix, names=None, *, n_lines=None, colorm
         ``-lh`` / ``-rh`` are laid out as left and right half circles.
     n_lines : int | None
         Draw only the strongest ``n_lines`` connections (all non-zero if None).
-    colormap : str
+    cmap : str
         Colormap of the connections.
     title : str | None
         Figure title.
@@ -186,13 +196,13 @@ def plot_group_interactions(model_or_matrix, names=None, *, n_lines=None, colorm
 
         fig, _ = plot_connectivity_circle(
             strength, names, n_lines=n_lines, node_angles=angles, facecolor="white",
-            textcolor="black", node_edgecolor="white", colormap=colormap, title=title,
+            textcolor="black", node_edgecolor="white", colormap=cmap, title=title,
             fontsize_names=7, interactive=False, show=show)
         return fig
-    return _polar_circle(strength, names, angles, n_lines, colormap, title, show)
+    return _polar_circle(strength, names, angles, n_lines, cmap, title, show)
 
 
-def _polar_circle(strength, names, angles, n_lines, colormap, title, show):
+def _polar_circle(strength, names, angles, n_lines, cmap, title, show):
     import matplotlib.pyplot as plt
     from matplotlib.patches import PathPatch
     from matplotlib.path import Path as MplPath
@@ -203,7 +213,7 @@ def _polar_circle(strength, names, angles, n_lines, colormap, title, show):
     keep = np.argsort(value)[::-1][:n_lines][::-1]  # strongest drawn last, on top
     fig = plt.figure(figsize=(9, 9))
     ax = fig.add_axes((0.2, 0.2, 0.6, 0.6), projection="polar")
-    cmap = plt.get_cmap(colormap)
+    cmap = plt.get_cmap(cmap)
     vmax = value[keep].max() if keep.size else 1.0
     for a, b, v in zip(i[keep], j[keep], value[keep]):
         verts = [(theta[a], 10), (theta[a], 5), (theta[b], 5), (theta[b], 10)]

@@ -9,7 +9,7 @@ _SIDE_COLORS = {"left": "#1f77b4", "right": "#d62728", "center": "0.2"}
 
 
 def plot_pose(skeleton, frame, *, scaler=None, channel_names=None, units="m",
-              title=None, ax=None, show=True):
+              title=None, axes=None, show=True):
     """Draw one pose of a skeleton as a 3D stick figure.
 
     Parameters
@@ -31,7 +31,7 @@ def plot_pose(skeleton, frame, *, scaler=None, channel_names=None, units="m",
         Length units of the axes.
     title : str | None
         Axes title.
-    ax : instance of Axes3D | None
+    axes : instance of Axes3D | None
         Axes to draw into (made with ``projection="3d"``); ``None`` makes a figure.
     show : bool
         Show the figure.
@@ -58,7 +58,7 @@ def plot_pose(skeleton, frame, *, scaler=None, channel_names=None, units="m",
                          " use plot_poses for several")
     return plot_poses(skeleton, frame[np.newaxis], scaler=scaler,
                       channel_names=channel_names, units=units,
-                      titles=None if title is None else [title], axes=ax, show=show)
+                      titles=None if title is None else [title], axes=axes, show=show)
 
 
 def plot_poses(skeleton, frames, *, scaler=None, channel_names=None, units="m",
