@@ -140,12 +140,16 @@ class GeneratorSpec(NamedTuple):
 
     ``blocks`` holds, per bucket, its group span ``(a, b)`` and its columns
     ``start:stop`` in the padded layout, where it is ``b - a`` groups of
-    ``width`` columns each.
+    ``width`` columns each. A spec of ``n_replicas`` independent models of
+    the same architecture (:meth:`replicated`) lists every bucket's groups
+    replica by replica, so that a bucket stays one batched matmul; its
+    features are the replicas' features one replica after the other.
     """
 
     blocks: list  # (a, b, start, stop, width) of every bucket
     activation: Activation
     workspace: Workspace
+    n_replicas: int = 1
 
     @classmethod
     def from_buckets(cls, spans, widths, activation):
@@ -154,6 +158,12 @@ class GeneratorSpec(NamedTuple):
             blocks.append((a, b, start, start + (b - a) * width, width))
             start += (b - a) * width
         return cls(blocks, activation, Workspace())
+
+    def replicated(self, n_replicas):
+        """The spec of *n_replicas* copies of this (single-model) spec."""
+        blocks = [tuple(n_replicas * v for v in block[:4]) + (block[4],)
+                  for block in self.blocks]
+        return GeneratorSpec(blocks, self.activation, Workspace(), n_replicas)
 
 
 def hidden_layers(u, weights, biases, activation, a, b, workspace=None):
@@ -198,8 +208,8 @@ def gaussian_log_likelihood(x, u, feature_bias, log_var, noise_floor, position, 
         for identity generators).
     feature_bias, log_var : Tensor, (n_features,)
         Per-feature bias b and log noise variance (internal feature order).
-    noise_floor : Tensor, scalar
-        Added to every noise variance.
+    noise_floor : Tensor, scalar or (n_features,)
+        Added to the noise variances.
     position : Tensor of int | None
         Column of every feature in the padded layout (``None``: no padding).
     spec : GeneratorSpec
@@ -210,10 +220,23 @@ def gaussian_log_likelihood(x, u, feature_bias, log_var, noise_floor, position, 
 
     Returns
     -------
-    log_lik : Tensor, scalar
+    log_lik : Tensor, (spec.n_replicas,)
+        One value per replica (features ``r * F`` to ``(r + 1) * F - 1``).
     """
     return _GaussianLogLikelihood.apply(x, u, feature_bias, log_var, noise_floor, position,
                                         spec, len(weights), *weights, *biases, *out_weights)
+
+
+def _bmm(a, b, out):
+    """``torch.bmm(a, b, out=out)``, as an element-wise product when it is one.
+
+    A batch of outer products (one region, one feature: p = width = 1) costs
+    MKL about a microsecond per matrix, ten times the product's cost; the
+    element-wise product gives the same numbers.
+    """
+    if a.shape[2] == 1:
+        return torch.mul(a, b, out=out)
+    return torch.bmm(a, b, out=out)
 
 
 def _to_padded(values, position, n_padded):
@@ -249,8 +272,8 @@ class _GaussianLogLikelihood(torch.autograd.Function):
                     h.sum(1, keepdim=True), V).squeeze(1)))
                 continue
             if width <= _NARROW:  # (groups, width, n) = V^T h^T
-                mean = torch.bmm(V.transpose(1, 2), h.transpose(1, 2),
-                                 out=ws.get("mean", (b - a, width, n), x)).permute(2, 0, 1)
+                mean = _bmm(V.transpose(1, 2), h.transpose(1, 2),
+                            ws.get("mean", (b - a, width, n), x)).permute(2, 0, 1)
             else:
                 mean = torch.bmm(h, V, out=ws.get("mean", (b - a, n, width), x))
                 mean = mean.transpose(0, 1)
@@ -261,7 +284,10 @@ class _GaussianLogLikelihood(torch.autograd.Function):
         var = log_var.exp().add_(noise_floor)
         ctx.spec, ctx.n_layers, ctx.residual, ctx.expansions = spec, n_layers, x, expansions
         ctx.save_for_backward(u, position, sq, var, noise_floor, *params)
-        return -0.5 * ((sq / var).sum() / n + var.log().sum() + len(var) * _LOG_2PI)
+        n_rep = spec.n_replicas
+        n_feat = len(var) // n_rep
+        return -0.5 * ((sq / var).view(n_rep, n_feat).sum(1) / n
+                       + var.log().view(n_rep, n_feat).sum(1) + n_feat * _LOG_2PI)
 
     @staticmethod
     @torch.autograd.function.once_differentiable
@@ -273,6 +299,8 @@ class _GaussianLogLikelihood(torch.autograd.Function):
         residual, ctx.residual = ctx.residual, None
         expansions, ctx.expansions = iter(ctx.expansions), None
         n, n_padded = residual.shape
+        if spec.n_replicas > 1:  # the gradient of every replica's value, per feature
+            grad = grad[:, None].expand(-1, len(var) // spec.n_replicas).reshape(-1)
         # log_lik = -0.5 * (sum_f sq_f / (n var_f) + log var_f) + const
         grad_log_var = (sq / (n * var)).sub_(1).mul_(var - noise_floor).mul_(grad * 0.5) \
             .div_(var)
@@ -313,7 +341,7 @@ class _GaussianLogLikelihood(torch.autograd.Function):
                 if not (n_layers or need[1]):
                     continue
                 if n_layers == 0:  # (groups, p, n) = V q^T
-                    torch.bmm(V, q.transpose(1, 2), out=grad_u[a:b])
+                    _bmm(V, q.transpose(1, 2), grad_u[a:b])
                     continue
                 g = torch.bmm(q, V.transpose(1, 2),
                               out=ws.get(f"grad{n_layers - 1}", g_shape, q))
@@ -335,7 +363,8 @@ class _GaussianLogLikelihood(torch.autograd.Function):
 def posterior(head, std_multiplier=1.0):
     """Mean and standard deviation of q(z|x) from the encoder's output (n, 2K)."""
     mu, raw = head.chunk(2, dim=-1)
-    sd = nn.functional.softplus(raw) + 1e-4
+    # contiguous: torch's element-wise kernels are 4-10x slower on strided views
+    sd = nn.functional.softplus(raw.contiguous()) + 1e-4
     return mu, sd if std_multiplier == 1.0 else sd * std_multiplier
 
 
@@ -344,17 +373,18 @@ def reparameterise(head, eps, std_multiplier):
 
     Parameters
     ----------
-    head : Tensor, (n, 2K)
-        Encoder output, as for :func:`posterior`.
-    eps : Tensor, (S, n, K)
+    head : Tensor, (..., n, 2K)
+        Encoder output, as for :func:`posterior`; a leading dimension holds
+        independent replicas.
+    eps : Tensor, (..., S, n, K)
         Standard normal noise, S draws per row.
     std_multiplier : float
         Factor on the standard deviation (warm-up).
 
     Returns
     -------
-    z : Tensor, (S * n, K)
-    kl : Tensor, scalar
+    z : Tensor, (..., S * n, K)
+    kl : Tensor, (...)
         Mean over rows, summed over components.
     """
     return _Reparameterise.apply(head, eps, std_multiplier)
@@ -364,9 +394,11 @@ class _Reparameterise(torch.autograd.Function):
     @staticmethod
     def forward(ctx, head, eps, std_multiplier):
         mu, sd = posterior(head, std_multiplier)
-        n, k = mu.shape
-        z = torch.addcmul(mu, sd, eps).view(-1, k)
-        kl = ((mu.square().sum() + sd.square().sum()) / 2 - sd.log().sum()) / n - k / 2
+        n, k = mu.shape[-2:]
+        z = torch.addcmul(mu.unsqueeze(-3), sd.unsqueeze(-3), eps).view(*mu.shape[:-2], -1, k)
+        rows = (-2, -1)
+        kl = ((mu.square().sum(rows) + sd.square().sum(rows)) / 2
+              - sd.log().sum(rows)) / n - k / 2
         ctx.std_multiplier = std_multiplier
         ctx.save_for_backward(head, eps, mu, sd)
         return z, kl
@@ -375,14 +407,15 @@ class _Reparameterise(torch.autograd.Function):
     @torch.autograd.function.once_differentiable
     def backward(ctx, grad_z, grad_kl):
         head, eps, mu, sd = ctx.saved_tensors
-        n, k = mu.shape
+        n, k = mu.shape[-2:]
         grad_z = grad_z.view(eps.shape)
-        scale = grad_kl / n
-        grad_mu = grad_z.sum(0).add_(mu * scale)
-        grad_sd = (grad_z * eps).sum(0).add_((sd - sd.reciprocal()) * scale)
+        scale = (grad_kl / n)[..., None, None]
+        grad_mu = grad_z.sum(-3).add_(mu * scale)
+        grad_sd = (grad_z * eps).sum(-3).add_((sd - sd.reciprocal()) * scale)
         # d sd / d raw = std_multiplier * sigmoid(raw)
-        grad_raw = grad_sd.mul_(torch.sigmoid(head[:, k:])).mul_(ctx.std_multiplier)
-        return torch.cat([grad_mu, grad_raw], dim=1), None, None
+        grad_raw = grad_sd.mul_(torch.sigmoid(head[..., k:].contiguous())).mul_(
+            ctx.std_multiplier)
+        return torch.cat([grad_mu, grad_raw], dim=-1), None, None
 
 
 def _split(params, n_layers):

@@ -279,7 +279,7 @@ class OIVAEModule(nn.Module):
         return gaussian_log_likelihood(
             x_padded, u, self.feature_bias, self.log_var, self.noise_floor,
             self.padded_position, self._spec, list(self.gen_weights), list(self.gen_biases),
-            weights)
+            weights)[0]
 
     def release_workspace(self):
         """Free the scratch memory of :meth:`expected_log_likelihood`."""
@@ -296,18 +296,27 @@ class OIVAEModule(nn.Module):
         return -0.5 * (quad + torch.log(var).sum() + x.shape[-1] * _LOG_2PI)
 
     def log_prior_theta(self, prior_scale):
-        """log N(theta; 0, prior_scale^2 I) of the generator parameters."""
+        """log N(theta; 0, prior_scale^2 I) of the generator parameters.
+
+        A scalar, or one value per replica when the parameters carry a leading
+        replica dimension (:class:`mne_oivae._replicas.ReplicaModule`).
+        """
+        lead = self.W.dim() - 3
+
+        def total(t):
+            return t.sum(tuple(range(lead, t.dim())))
+
         params = [*self.gen_weights, *self.gen_biases, self.feature_bias]
-        sq = sum(p.pow(2).sum() for p in params)
+        sq = sum(total(p.pow(2)) for p in params)
         for (start, *_), weight in zip(self.layout.buckets, self.out_weights):
-            sq = sq + (weight.pow(2) * getattr(self, f"out_mask_{start}")).sum()
-        count = sum(p.numel() for p in params) + sum(
-            w.shape[1] * int(s) for w, s in zip(self.out_weights, self._bucket_features))
+            sq = sq + total(weight.pow(2) * getattr(self, f"out_mask_{start}"))
+        count = sum(p.shape[lead:].numel() for p in params) + sum(
+            w.shape[lead + 1] * int(s) for w, s in zip(self.out_weights, self._bucket_features))
         return -0.5 * sq / prior_scale**2 - count * (math.log(prior_scale) + 0.5 * _LOG_2PI)
 
     def group_norms(self):
-        """||W(g)[:, j]||_2 for every (internal group g, component j): (G, K)."""
-        return torch.linalg.vector_norm(self.W.detach(), dim=1)
+        """||W(g)[:, j]||_2 for every (internal group g, component j): (..., G, K)."""
+        return torch.linalg.vector_norm(self.W.detach(), dim=-2)
 
     def loading_matrix(self):
         """x = M z + b + noise for affine or identity generators: M, (n_features, K)."""

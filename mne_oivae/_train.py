@@ -19,6 +19,7 @@ The gradient of log p(theta) is Adam's (coupled) weight decay
 autograd work per step; its value is recorded at the end of every epoch.
 """
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -53,6 +54,8 @@ class ProximalAdam:
     the stationary points of J, and pruned columns are exactly zero. The metric
     is Adam's RMS gradient averaged over the column, so the step is invariant to
     the scale of the data (the reference code's plain SGD step of 1e-4 is not).
+
+    *W* is (G, p, K), or (R, G, p, K) for R replicas trained together.
     """
 
     def __init__(self, W, lr, betas=(0.9, 0.999), eps=1e-8):
@@ -63,15 +66,16 @@ class ProximalAdam:
 
     @torch.no_grad()
     def step(self, lam):
+        """One step; *lam* is a float or a tensor of one value per replica, (R, 1, 1, 1)."""
         b1, b2 = self.betas
         self.t += 1
         grad = self.W.grad
         self.m.lerp_(grad, 1 - b1)
         self.v.mul_(b2).addcmul_(grad, grad, value=1 - b2)
-        rms = (self.v.mean(dim=1, keepdim=True) / (1 - b2**self.t)).sqrt_().add_(self.eps)
+        rms = (self.v.mean(dim=-2, keepdim=True) / (1 - b2**self.t)).sqrt_().add_(self.eps)
         step = self.lr / rms
         self.W.addcmul_(step, self.m, value=-1 / (1 - b1**self.t))
-        if lam > 0:
+        if torch.is_tensor(lam) or lam > 0:
             shrink_columns(self.W, step * lam)
 
     def state_dict(self):
@@ -85,14 +89,15 @@ class ProximalAdam:
 
 @torch.no_grad()
 def shrink_columns(W, threshold):
-    """Group soft-threshold of every column W[g, :, j], in place.
+    """Group soft-threshold of every column W[..., g, :, j], in place.
 
     ``W[g, :, j] <- W[g, :, j] / ||.|| * max(0, ||.|| - threshold[g, 0, j])``:
     the proximal operator of ``threshold * ||.||_2``. Columns whose norm is
-    at most the threshold become exact zeros.
+    at most the threshold become exact zeros; a zero threshold leaves W exactly
+    as it is.
     """
     # not linalg.vector_norm: ten times slower on small CPU tensors
-    norms = W.square().sum(dim=1, keepdim=True).sqrt_()
+    norms = W.square().sum(dim=-2, keepdim=True).sqrt_()
     factor = torch.clamp(1 - threshold / torch.clamp(norms, min=torch.finfo(W.dtype).tiny),
                          min=0)
     W.mul_(factor)
@@ -112,14 +117,14 @@ class Trainer:
         Source of minibatch orders and reparameterisation noise.
     """
 
+    replica_dims = ()  # (R,) for R replicas trained together (ReplicaTrainer)
+
     def __init__(self, module, X, config, generator):
         self.module, self.X, self.config, self.generator = module, X, config, generator
         self.n_samples = X.shape[0]
-        layout = module.layout
         # The encoder reads minibatches in the caller's order, the likelihood in
         # the padded bucket layout.
-        columns = padded_columns(layout.feature_order, module.padded_position,
-                                 module.n_padded, X.shape[1])
+        columns = self._data_columns()
         self.padded_columns = torch.as_tensor(columns, device=X.device)
         runs = column_runs(columns)
         # Long runs of consecutive columns (groups stored contiguously, as
@@ -136,25 +141,33 @@ class Trainer:
         self.steps_per_epoch = max(1, self.n_samples // config.batch_size)
         self._buffers = None
 
+    def _data_columns(self):
+        """Column of a minibatch row that fills every column of the padded layout."""
+        module = self.module
+        return padded_columns(module.layout.feature_order, module.padded_position,
+                              module.n_padded, self.X.shape[1])
+
     def minibatch(self, idx):
         """Rows *idx* of X: in the caller's order and in the padded layout.
 
         Both are written into buffers reused across steps (a fresh
         minibatch-sized allocation costs as much as a pass over it); the padded
         copy holds ``mc_samples`` stacked repeats and is overwritten by
-        :meth:`terms`.
+        :meth:`terms`. With R replicas *idx* holds R rows per minibatch row,
+        and a row of the padded copy holds the R replicas' rows.
         """
-        n, reps = len(idx), self.config.mc_samples
-        if self._buffers is None or self._buffers[0].shape[0] != n:
-            self._buffers = (self.X.new_empty(n, self.X.shape[1]),
+        n, reps = len(idx) // math.prod(self.replica_dims), self.config.mc_samples
+        if self._buffers is None or self._buffers[0].shape[0] != len(idx):
+            self._buffers = (self.X.new_empty(len(idx), self.X.shape[1]),
                              self.X.new_empty(n * reps, len(self.padded_columns)))
         xb, padded = self._buffers
         torch.index_select(self.X, 0, idx, out=xb)
+        rows = xb.view(n, -1)
         if self.column_runs is None:
-            torch.index_select(xb, 1, self.padded_columns, out=padded[:n])
+            torch.index_select(rows, 1, self.padded_columns, out=padded[:n])
         else:
             for dst, src, length in self.column_runs:
-                padded[:n, dst:dst + length] = xb[:, src:src + length]
+                padded[:n, dst:dst + length] = rows[:, src:src + length]
         for rep in range(1, reps):
             padded[rep * n:(rep + 1) * n].copy_(padded[:n])
         return xb, padded
@@ -166,13 +179,18 @@ class Trainer:
         step's loss: its gradient is applied by the optimiser's weight decay
         and its value is recorded once per epoch (:meth:`run`).
         """
-        cfg, module = self.config, self.module
         xb, padded = batch
-        head = module.encoder_head(xb)
-        eps = torch.randn((cfg.mc_samples, len(head), head.shape[1] // 2),
-                          generator=self.generator, device=head.device, dtype=head.dtype)
-        z, kl = reparameterise(head, eps, std_multiplier)
-        return module.expected_log_likelihood(padded, z), kl
+        head = self.module.encoder_head(self._encoder_input(xb))
+        z, kl = reparameterise(head, self._noise(head), std_multiplier)
+        return self.module.expected_log_likelihood(padded, z), kl
+
+    def _encoder_input(self, xb):
+        return xb
+
+    def _noise(self, head):
+        """Standard normal draws for :func:`reparameterise`, (mc_samples, n, K)."""
+        return torch.randn((self.config.mc_samples, len(head), head.shape[1] // 2),
+                           generator=self.generator, device=head.device, dtype=head.dtype)
 
     def current_lam(self):
         ramp = self.config.lam_warmup
@@ -181,16 +199,21 @@ class Trainer:
         return self.config.lam * self.iteration / ramp
 
     def epoch(self, n_steps):
-        """Run *n_steps* iterations; return the (n_steps, 2) tensor of (rec, kl)."""
+        """Run *n_steps* iterations; return the (n_steps, [R,] 2) tensor of (rec, kl)."""
         cfg = self.config
-        record = torch.empty(n_steps, 2, device=self.X.device)
-        perm = torch.randperm(self.n_samples, generator=self.generator,
-                              device=self.X.device)
+        record = torch.empty(n_steps, *self.replica_dims, 2, device=self.X.device)
+        order = self._epoch_order()
         for step in range(n_steps):
-            idx = perm[(step % self.steps_per_epoch) * cfg.batch_size:][:cfg.batch_size]
-            record[step] = self.step(idx, 0.1 if self.iteration < cfg.warmup else 1.0)
+            record[step] = self.step(order[step], 0.1 if self.iteration < cfg.warmup else 1.0)
             self.iteration += 1
         return record
+
+    def _epoch_order(self):
+        """The rows of X of every step of an epoch, (steps_per_epoch, batch_size)."""
+        size = self.steps_per_epoch * self.config.batch_size
+        perm = torch.randperm(self.n_samples, generator=self.generator,
+                              device=self.X.device)
+        return perm[:size].view(self.steps_per_epoch, -1)
 
     def step(self, idx, std_multiplier):
         """One iteration on the rows *idx* of X; returns (rec, kl) without a graph."""
@@ -198,10 +221,10 @@ class Trainer:
         loss = kl - rec
         self.optimizer.zero_grad(set_to_none=True)
         self.module.W.grad = None
-        loss.backward()
+        loss.sum().backward()
         self.optimizer.step()
         self.prox.step(self.current_lam())
-        return torch.stack([rec, kl]).detach()
+        return torch.stack([rec, kl], -1).detach()
 
     def snapshot(self):
         return {k: v.detach().clone() for k, v in self.module.state_dict().items()}
@@ -210,10 +233,11 @@ class Trainer:
         """Raise DivergenceError naming the first non-finite term or parameter."""
         bad = ~torch.isfinite(record)
         if bad.any():
-            row, col = (int(i) for i in torch.nonzero(bad)[0])
+            where = [int(i) for i in torch.nonzero(bad)[0]]  # step, [replica,] term
+            replica = f" of replica {where[1]}" if len(where) == 3 else ""
             raise DivergenceError(
-                f"the {TERMS[col]} term of the ELBO became non-finite at iteration "
-                f"{first_iteration + row}")
+                f"the {TERMS[where[-1]]} term of the ELBO{replica} became non-finite at "
+                f"iteration {first_iteration + where[0]}")
         for name, param in self.module.named_parameters():
             if not torch.isfinite(param).all():
                 raise DivergenceError(
@@ -260,16 +284,29 @@ class Trainer:
                 self.module.load_state_dict(good)
                 raise
             good = self.snapshot()
-            rec, kl = record.mean(0).tolist()
-            with torch.no_grad():
-                log_prior = float(self.module.log_prior_theta(self.config.prior_scale))
-            penalty = -self.config.lam * float(self.module.group_norms().sum())
+            self._record(history, record)
+            if on_epoch is not None:
+                on_epoch(self)
+
+    def _record(self, history, record):
+        """Append the epoch's terms to *history* (a list of R histories for replicas)."""
+        with torch.no_grad():
+            log_priors = self.module.log_prior_theta(self.config.prior_scale).view(-1)
+        norms = self.module.group_norms().sum((-2, -1)).view(-1).tolist()
+        histories = history if self.replica_dims else [history]
+        for hist, (rec, kl), log_prior, lam, norm in zip(
+                histories, record.mean(0).view(-1, 2).tolist(), log_priors.tolist(),
+                self.lams, norms):
+            penalty = -lam * norm
             for key, value in zip(("iteration", *TERMS, "elbo"),
                                   (self.iteration, rec, kl, log_prior, penalty,
                                    rec - kl + log_prior + penalty)):
-                history.setdefault(key, []).append(value)
-            if on_epoch is not None:
-                on_epoch(self)
+                hist.setdefault(key, []).append(value)
+
+    @property
+    def lams(self):
+        """Group-lasso strength of every replica."""
+        return [self.config.lam]
 
 
 def padded_columns(feature_order, padded_position, n_padded, n_features):

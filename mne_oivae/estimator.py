@@ -5,6 +5,7 @@ import numbers
 import warnings
 from contextlib import nullcontext
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 import torch
@@ -15,6 +16,7 @@ from sklearn.utils.validation import validate_data
 
 from ._io import read_state, write_state
 from ._model import ACTIVATIONS, GroupLayout, OIVAEModule, bucket_cost_for
+from ._replicas import ReplicaTask, fit_replicas
 from ._train import DivergenceError, Trainer, TrainConfig
 from ._validation import (check_data, check_finite, check_float, check_int, check_option,
                           validate_type)
@@ -262,12 +264,6 @@ class OIVAE(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
         _check_not_groups(y)
         params = self._validated_params()
         X = self._validate_X(X, reset=True)
-        n_samples, n_features = X.shape
-        if n_samples < MIN_SAMPLES:
-            raise ValueError(f"X has {n_samples} sample, but OIVAE needs at least "
-                             f"{MIN_SAMPLES} observations (rows of X) to estimate noise "
-                             "variances; pass more time points or trials")
-        spec = self._group_spec(n_features)
         validate_type(resume, bool, "resume")
         if resume and checkpoint is None:
             raise ValueError("resume=True needs the checkpoint file to resume from")
@@ -276,26 +272,45 @@ class OIVAE(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
                              "set n_init=1 (and run restarts as separate fits) to "
                              "checkpoint")
         check_every = check_int(checkpoint_every, "checkpoint_every", minimum=1)
-        device = _resolve_device(params["device"])
         with self._log_level():
-            if params["batch_size"] > n_samples:
-                logger.info(f"batch_size={params['batch_size']} is more than the "
-                            f"{n_samples} observations: every minibatch holds all of them")
-                params["batch_size"] = n_samples
-            X_t = _as_tensor(X, device)
-            seeds = np.random.default_rng(_seed_sequence(self.random_state)).integers(
-                2**62, size=params["n_init"])
-            layout = _layout(spec, params)
+            params, X_t, spec, layout, seeds = self._fit_inputs(X, params)
             if resume and _exists(checkpoint):
                 trainer, history = self._new_trainer(X_t, layout, params, int(seeds[0]))
                 history = _load_checkpoint(checkpoint, trainer, params, X_t.shape)
                 logger.info(f"Resuming from {checkpoint} at iteration {trainer.iteration}")
                 self._run(trainer, history, spec, params, checkpoint, check_every)
-            else:
-                trainer, history = self._best_of(X_t, spec, layout, params, seeds,
-                                                 checkpoint, check_every)
-        self._set_fitted(trainer.module, spec, history, trainer.iteration)
+                module = trainer.module
+            elif params["n_init"] == 1:
+                trainer, history = self._new_trainer(X_t, layout, params, int(seeds[0]))
+                self._run(trainer, history, spec, params, checkpoint, check_every)
+                module = trainer.module
+            else:  # restarts as replicas; the highest final objective wins
+                fits = self._fit_replicas(X_t, layout, params,
+                                          [(int(seed), params["lam"], None) for seed in seeds])
+                module, history = _best(fits)
+        self._set_fitted(module, spec, history, params["n_iter"])
         return self
+
+    def _fit_inputs(self, X, params):
+        """Data tensor, groups, layout and seeds of a fit on validated *X*.
+
+        *params* (validated) is returned with ``batch_size`` at most the number
+        of observations.
+        """
+        n_samples, n_features = X.shape
+        if n_samples < MIN_SAMPLES:
+            raise ValueError(f"X has {n_samples} sample, but OIVAE needs at least "
+                             f"{MIN_SAMPLES} observations (rows of X) to estimate noise "
+                             "variances; pass more time points or trials")
+        spec = self._group_spec(n_features)
+        if params["batch_size"] > n_samples:
+            logger.info(f"batch_size={params['batch_size']} is more than the "
+                        f"{n_samples} observations: every minibatch holds all of them")
+            params["batch_size"] = n_samples
+        X_t = _as_tensor(X, _resolve_device(params["device"]))
+        seeds = np.random.default_rng(_seed_sequence(self.random_state)).integers(
+            2**62, size=params["n_init"])
+        return _FitInputs(params, X_t, spec, _layout(spec, params), seeds)
 
     def _group_spec(self, n_features):
         """The ``groups`` parameter as a GroupSpec; ``None``: one group per feature."""
@@ -326,32 +341,36 @@ class OIVAE(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
         self.history_ = {k: np.asarray(v) for k, v in history.items()}
         self._set_weights()
 
-    def _best_of(self, X_t, spec, layout, params, seeds, checkpoint, check_every):
-        """Train one model per seed; keep the one with the highest final objective.
+    def _fit_replicas(self, X_t, layout, params, tasks):
+        """Fit one model per (seed, lam, rows) task, trained together as replicas.
 
-        Each initialisation can end in a different local optimum (on the bars
-        data: one component per row, a dense code, or a row pruned before the
-        likelihood claimed it); their objectives tell them apart.
+        Restarts (``n_init``; each initialisation can end in a different local
+        optimum, told apart by the objective), lam paths and cross-validation
+        folds: each replica is the fit a single ``n_init=1`` fit with that seed
+        and lam on those rows would give (``rows=None``: all of X), up to
+        float reassociation. Returns a list of ``(module, history)``.
         """
-        best = None
-        for init, seed in enumerate(seeds):
-            if len(seeds) > 1:
-                logger.info(f"Initialisation {init + 1}/{len(seeds)}")
-            trainer, history = self._new_trainer(X_t, layout, params, int(seed))
-            self._run(trainer, history, spec, params, checkpoint, check_every)
-            score = float(np.mean(history["elbo"][-5:]))
-            if best is None or score > best[0]:
-                best = (score, trainer, history)
-        return best[1], best[2]
+        tasks = [ReplicaTask(self._new_module(X_t, layout, params, seed, rows), seed, lam,
+                             rows) for seed, lam, rows in tasks]
+        logger.info(f"Fitting {len(tasks)} models together")
+        with ProgressBar(params["n_iter"] * len(tasks), mesg="oi-VAE fits",
+                         leave=False) as progress:
+            try:
+                histories = fit_replicas(tasks, X_t, _train_config(params),
+                                         progress=progress.update)
+            except DivergenceError as err:
+                raise DivergenceError(f"{err}. {_DIVERGENCE_HINT}") from None
+        return [(task.module, history) for task, history in zip(tasks, histories)]
+
+    def _new_module(self, X_t, layout, params, seed, rows=None):
+        module = _build_module(layout, params, seed).to(X_t.device)
+        _init_output_statistics(module, X_t, rows)
+        return module
 
     def _new_trainer(self, X_t, layout, params, seed):
-        module = _build_module(layout, params, seed).to(X_t.device)
-        _init_output_statistics(module, X_t)
-        config = TrainConfig(**{k: params[k] for k in (
-            "n_iter", "batch_size", "lr", "lam", "prior_scale", "mc_samples", "warmup",
-            "lam_warmup")})
+        module = self._new_module(X_t, layout, params, seed)
         generator = torch.Generator(device=X_t.device).manual_seed(seed)
-        return Trainer(module, X_t, config, generator), {}
+        return Trainer(module, X_t, _train_config(params), generator), {}
 
     def _run(self, trainer, history, spec, params, checkpoint, check_every):
         """Train to ``n_iter`` iterations; on divergence keep the last finite state."""
@@ -374,8 +393,7 @@ class OIVAE(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
                 self._set_fitted(trainer.module, spec, history, _last_iteration(history))
                 raise DivergenceError(
                     f"{err}. The model was restored to its last finite state (iteration "
-                    f"{_last_iteration(history)}). Try a smaller lr, standardised data, "
-                    "or a longer warmup") from None
+                    f"{_last_iteration(history)}). {_DIVERGENCE_HINT}") from None
 
     def _validated_params(self):
         p = self.get_params()
@@ -719,6 +737,28 @@ def _draw_seed(random_state):
     return int(np.random.default_rng(_seed_sequence(random_state)).integers(2**62))
 
 
+_DIVERGENCE_HINT = "Try a smaller lr, standardised data, or a longer warmup"
+
+
+class _FitInputs(NamedTuple):
+    params: dict
+    X: torch.Tensor
+    spec: GroupSpec
+    layout: GroupLayout
+    seeds: np.ndarray  # one per initialisation
+
+
+def _best(fits):
+    """The (module, history) of *fits* with the highest final objective."""
+    return max(fits, key=lambda fit: np.mean(fit[1]["elbo"][-5:]))
+
+
+def _train_config(params):
+    return TrainConfig(**{k: params[k] for k in (
+        "n_iter", "batch_size", "lr", "lam", "prior_scale", "mc_samples", "warmup",
+        "lam_warmup")})
+
+
 # Noise variances stay above this fraction of the mean feature variance. A feature
 # that never varies (CMU's finger channels) otherwise gets a near-zero variance whose
 # huge, noisy likelihood gradients shrink Adam's proximal threshold on its columns
@@ -727,14 +767,21 @@ NOISE_FLOOR = 3e-2
 
 
 @torch.no_grad()
-def _init_output_statistics(module, X_t):
-    """Start the output bias at the data mean and the noise at the data variance."""
+def _init_output_statistics(module, X_t, rows=None):
+    """Start the output bias at the data mean and the noise at the data variance.
+
+    *rows* (a tensor of row indices, or ``None`` for all) are the training rows.
+    """
     mean = torch.zeros(X_t.shape[1], dtype=torch.float64, device=X_t.device)
     sq = torch.zeros_like(mean)
-    for chunk in X_t.split(max(1, 2**20 // X_t.shape[1])):  # float64 temporaries stay small
+    size = max(1, 2**20 // X_t.shape[1])  # float64 temporaries stay small
+    chunks = X_t.split(size) if rows is None else (
+        X_t.index_select(0, block) for block in torch.as_tensor(rows, device=X_t.device)
+        .split(size))
+    for chunk in chunks:
         mean += chunk.sum(0, dtype=torch.float64)
         sq += chunk.double().pow(2).sum(0)
-    n = X_t.shape[0]
+    n = X_t.shape[0] if rows is None else len(rows)
     mean /= n
     var = (sq / n - mean.pow(2)).clamp(min=0)
     floor = NOISE_FLOOR * float(var.mean()) + 1e-12

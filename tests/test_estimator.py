@@ -5,7 +5,8 @@ import pytest
 import torch
 from scipy.stats import multivariate_normal
 
-from mne_oivae import GroupSpec, NotFittedError, OIVAE, read_oivae
+from mne_oivae import GroupSpec, NotFittedError, OIVAE, estimator, read_oivae
+from mne_oivae._replicas import fit_replicas
 from mne_oivae.datasets import make_bars
 
 
@@ -118,19 +119,42 @@ def test_fit_is_deterministic_and_returns_self():
 def test_n_init_keeps_best_final_objective(monkeypatch):
     X, groups = make_bars(n_samples=128, random_state=0)
     finished = []
-    run = OIVAE._run
 
-    def recording_run(self, trainer, history, *args):
-        run(self, trainer, history, *args)
-        finished.append((np.mean(history["elbo"][-5:]), trainer.module))
+    def recording_fit(tasks, *args, **kwargs):
+        histories = fit_replicas(tasks, *args, **kwargs)
+        finished.extend((np.mean(h["elbo"][-5:]), t.module) for t, h in zip(tasks, histories))
+        return histories
 
-    monkeypatch.setattr(OIVAE, "_run", recording_run)
+    monkeypatch.setattr(estimator, "fit_replicas", recording_fit)
     model = OIVAE(n_components=4, n_iter=60, batch_size=32, n_init=3, random_state=0,
                   verbose=False, groups=groups).fit(X)
     assert len(finished) == 3
     assert len({score for score, _ in finished}) == 3  # different initialisations
     assert model.module_ is max(finished, key=lambda item: item[0])[1]
     assert model.n_iter_ == 60 and len(model.history_["elbo"]) == 60 // 4
+
+
+def test_restarts_are_the_single_fits_of_their_seeds(monkeypatch):
+    """n_init restarts, trained as replicas, are the n_init=1 fits of their seeds."""
+    X, groups = make_bars(n_samples=128, random_state=0)
+    model = OIVAE(n_components=4, n_iter=40, batch_size=32, n_init=3, random_state=0,
+                  verbose=False, groups=groups)
+    fits = []
+
+    def recording_fit(tasks, *args, **kwargs):
+        fits.extend(tasks)
+        return fit_replicas(tasks, *args, **kwargs)
+
+    monkeypatch.setattr(estimator, "fit_replicas", recording_fit)
+    model.fit(X)
+    params = model._validated_params()
+    layout = estimator._layout(model.groups_, params)
+    X_t = torch.as_tensor(X)
+    for task in fits:
+        trainer, history = model._new_trainer(X_t, layout, params, task.seed)
+        trainer.run(history)
+        for a, b in zip(task.module.parameters(), trainer.module.parameters()):
+            np.testing.assert_allclose(a.detach(), b.detach(), rtol=1e-4, atol=1e-5)
 
 
 def test_not_fitted():

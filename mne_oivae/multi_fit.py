@@ -1,0 +1,143 @@
+"""Many fits of one model at once: lam paths and cross-validation folds.
+
+Every fit here is trained as a replica of the others (see
+:func:`mne_oivae._replicas.fit_replicas`): a step of ten region-level models
+costs about what a step of one does, and each fit is the one a separate
+:meth:`OIVAE.fit <mne_oivae.OIVAE.fit>` with the same settings would give, up
+to float reassociation. The data is never copied per fit.
+"""
+
+import copy
+from typing import NamedTuple
+
+import numpy as np
+from sklearn.base import clone
+
+from ._validation import check_float, validate_type
+from .estimator import OIVAE, _best
+
+__all__ = ["fit_lam_path", "fit_cv_folds", "FoldFit"]
+
+
+def fit_lam_path(model, X, lams):
+    """Fit *model* once for every group-lasso strength in *lams*, all together.
+
+    Fit ``i`` is ``sklearn.base.clone(model).set_params(lam=lams[i]).fit(X)``:
+    the same ``random_state`` gives every lam the same initialisations, and
+    with ``n_init > 1`` each lam keeps its best restart.
+
+    Parameters
+    ----------
+    model : OIVAE
+        The settings of every fit (not fitted itself).
+    X : array-like, shape (n_samples, n_features)
+    lams : array-like of float
+        Group-lasso strengths, each >= 0.
+
+    Returns
+    -------
+    models : list of OIVAE
+        One fitted model per lam, in the order of *lams*.
+
+    Examples
+    --------
+    >>> from mne_oivae import OIVAE
+    >>> from mne_oivae.datasets import make_bars
+    >>> from mne_oivae.multi_fit import fit_lam_path
+    >>> X, groups = make_bars(n_samples=256, random_state=0)
+    >>> model = OIVAE(groups=groups, n_iter=100, n_init=1, verbose=False)
+    >>> models = fit_lam_path(model, X, [0.1, 1.0])
+    >>> [m.lam for m in models]
+    [0.1, 1.0]
+    """
+    validate_type(model, OIVAE, "model")
+    lams = [check_float(lam, "every lam", minimum=0) for lam in np.atleast_1d(lams)]
+    if not lams:
+        raise ValueError("lams is empty; give at least one group-lasso strength")
+    return _fit_settings(model, X, [(lam, None) for lam in lams])
+
+
+class FoldFit(NamedTuple):
+    """A model fitted on one cross-validation fold.
+
+    Attributes
+    ----------
+    model : OIVAE
+        Fitted on ``X[train]``.
+    train : ndarray of int
+        Training rows.
+    test : ndarray of int
+        Held-out rows.
+
+    Examples
+    --------
+    See :func:`fit_cv_folds`.
+    """
+
+    model: OIVAE
+    train: np.ndarray
+    test: np.ndarray
+
+
+def fit_cv_folds(model, X, cv=5):
+    """Fit *model* on the training rows of every cross-validation fold, all together.
+
+    Fold ``i`` is ``sklearn.base.clone(model).fit(X[train_i])``; score it with
+    ``fold.model.score(X[fold.test])``.
+
+    Parameters
+    ----------
+    model : OIVAE
+        The settings of every fit.
+    X : array-like, shape (n_samples, n_features)
+    cv : int | cross-validation generator | iterable
+        As for :func:`sklearn.model_selection.cross_validate`: an int is that
+        many unshuffled :class:`~sklearn.model_selection.KFold` folds.
+
+    Returns
+    -------
+    folds : list of FoldFit
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from mne_oivae import OIVAE
+    >>> from mne_oivae.datasets import make_bars
+    >>> from mne_oivae.multi_fit import fit_cv_folds
+    >>> X, groups = make_bars(n_samples=600, random_state=0)
+    >>> model = OIVAE(groups=groups, n_iter=50, n_init=1, verbose=False)
+    >>> folds = fit_cv_folds(model, X, cv=3)
+    >>> scores = [fold.model.score(X[fold.test], n_importance=10) for fold in folds]
+    >>> len(scores)
+    3
+    """
+    from sklearn.model_selection import check_cv
+
+    validate_type(model, OIVAE, "model")
+    splits = [(np.asarray(train), np.asarray(test)) for train, test in check_cv(cv).split(X)]
+    smallest = min(len(train) for train, _ in splits)
+    if model.batch_size > smallest:
+        raise ValueError(f"batch_size ({model.batch_size}) is larger than the smallest "
+                         f"training fold ({smallest} rows); use batch_size <= {smallest} "
+                         "or fewer folds")
+    models = _fit_settings(model, X, [(model.lam, train) for train, _ in splits])
+    return [FoldFit(fitted, train, test) for fitted, (train, test) in zip(models, splits)]
+
+
+def _fit_settings(model, X, settings):
+    """One fitted clone of *model* per (lam, training rows) setting."""
+    template = clone(model)  # validating X records its features on the estimator
+    params = template._validated_params()
+    X = template._validate_X(X, reset=True)
+    with template._log_level():
+        params, X_t, spec, layout, seeds = template._fit_inputs(X, params)
+        tasks = [(int(seed), lam, rows) for lam, rows in settings for seed in seeds]
+        fits = template._fit_replicas(X_t, layout, params, tasks)
+    n_init = len(seeds)
+    models = []
+    for i, (lam, _) in enumerate(settings):
+        module, history = _best(fits[i * n_init:(i + 1) * n_init])
+        fitted = copy.copy(template).set_params(lam=lam)
+        fitted._set_fitted(module, spec, history, params["n_iter"])
+        models.append(fitted)
+    return models

@@ -1,0 +1,68 @@
+"""lam paths and cross-validation folds, trained together, are the separate fits."""
+
+import numpy as np
+import pytest
+
+from mne_oivae import OIVAE
+from mne_oivae.datasets import make_bars
+from mne_oivae.multi_fit import fit_cv_folds, fit_lam_path
+
+# float32, 40 iterations: replicas differ from their sequential twins by float
+# reassociation in batched matmuls only (see tests/test_replicas.py for float64)
+RTOL, ATOL = 1e-4, 1e-5
+KWARGS = dict(n_components=4, n_iter=40, batch_size=32, random_state=3, verbose=False)
+
+
+@pytest.fixture(scope="module")
+def bars():
+    return make_bars(n_samples=160, random_state=0)
+
+
+def _assert_same_model(a, b):
+    assert a.lam == b.lam and a.n_iter_ == b.n_iter_
+    for (name, pa), pb in zip(a.module_.named_parameters(), b.module_.parameters()):
+        np.testing.assert_allclose(pa.detach(), pb.detach(), rtol=RTOL, atol=ATOL,
+                                   err_msg=name)
+    np.testing.assert_allclose(a.history_["elbo"], b.history_["elbo"], rtol=1e-4)
+    np.testing.assert_array_equal(a.group_weights_ == 0, b.group_weights_ == 0)
+
+
+@pytest.mark.parametrize("n_init", [1, 2])
+def test_lam_path_is_the_separate_fits(bars, n_init):
+    X, groups = bars
+    lams = [0.0, 0.5, 2.0]
+    path = fit_lam_path(OIVAE(n_init=n_init, groups=groups, **KWARGS), X, lams)
+    assert [m.lam for m in path] == lams
+    for model, lam in zip(path, lams):
+        _assert_same_model(model, OIVAE(lam=lam, n_init=n_init, groups=groups,
+                                        **KWARGS).fit(X))
+    # a stronger group lasso prunes more
+    assert (path[2].group_weights_ == 0).sum() > (path[0].group_weights_ == 0).sum()
+
+
+def test_cv_folds_are_the_separate_fits(bars):
+    X, groups = bars
+    folds = fit_cv_folds(OIVAE(n_init=1, groups=groups, **KWARGS), X, cv=3)
+    assert len(folds) == 3
+    rows = np.sort(np.concatenate([fold.test for fold in folds]))
+    np.testing.assert_array_equal(rows, np.arange(len(X)))
+    for fold in folds:
+        assert not set(fold.train) & set(fold.test)
+        _assert_same_model(fold.model, OIVAE(n_init=1, groups=groups,
+                                             **KWARGS).fit(X[fold.train]))
+        assert np.isfinite(fold.model.score(X[fold.test], n_importance=5))
+
+
+def test_bad_input_is_refused(bars):
+    X, groups = bars
+    model = OIVAE(n_init=1, groups=groups, **KWARGS)
+    with pytest.raises(ValueError, match="lams is empty"):
+        fit_lam_path(model, X, [])
+    with pytest.raises(ValueError, match="every lam must be"):
+        fit_lam_path(model, X, [0.1, -1.0])
+    with pytest.raises(TypeError, match="model must be an instance of OIVAE"):
+        fit_lam_path(KWARGS, X, [0.1])
+    with pytest.raises(ValueError, match=r"batch_size \(32\) is larger than the smallest "
+                                         r"training fold \(16 rows\)"):
+        fit_cv_folds(model, X[:20], cv=5)
+    assert not hasattr(model, "n_features_in_")  # the settings' estimator stays unfitted
