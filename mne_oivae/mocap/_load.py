@@ -82,19 +82,22 @@ class MocapTrials:
 
 
 @verbose
-def load_cmu_trials(subject, trials, *, path=None, scaler=None, drop_constant=False,
-                    download=True, base_url=None, verbose=None):
+def load_cmu_trials(subject, trials, *, path=None, scaler=None, min_range=0.1,
+                    drop_constant=False, download=True, base_url=None, verbose=None):
     """Load CMU motion-capture trials as joint angles grouped by joint.
 
     The paper's preprocessing (Sec. 6.2): every joint with degrees of freedom is
     one group (1 to 3 angles), the root's three translations are dropped and every
-    channel is scaled to [0, 1] by its training range. For subject 7 this gives
+    channel is scaled to [0, 1] by its training range, a range below
+    ``min_range`` degrees counting as ``min_range``. For subject 7 this gives
     59 angles in 29 joints.
 
-    Channels that never move in the training trials (CMU's finger angles) have
-    zero variance, which makes a Gaussian likelihood degenerate: a model can
-    gain without bound by shrinking their noise. ``drop_constant=True`` leaves
-    them out (for subject 7, 57 angles in 27 joints).
+    Channels that never move in the training trials (CMU's clavicles and
+    fingers, constant up to rounding) have almost zero variance, which makes a
+    Gaussian likelihood degenerate: a model can gain without bound by
+    shrinking their noise (the estimator's noise floor prevents that).
+    ``drop_constant=True`` leaves them out (for subject 7, 53 angles in 25
+    joints).
 
     Parameters
     ----------
@@ -113,9 +116,13 @@ def load_cmu_trials(subject, trials, *, path=None, scaler=None, drop_constant=Fa
         ``None`` fits a new scaler on these trials (training data). Pass the
         ``scaler`` of the training set to scale test trials the same way; its
         ``channel_names_`` then select the channels.
+    min_range : float
+        Smallest channel range divided by when fitting a new scaler, in degrees
+        (see :class:`ChannelScaler`); 0.1 is the paper's.
     drop_constant : bool
-        Leave out channels that are constant over these trials, and joints left
-        without channels. Only used when fitting a new scaler.
+        Leave out channels whose range over these trials is at most
+        ``min_range``, and joints left without channels. Only used when
+        fitting a new scaler.
     download : bool
         Whether to download missing files from the CMU database.
     base_url : str | None
@@ -147,7 +154,8 @@ def load_cmu_trials(subject, trials, *, path=None, scaler=None, drop_constant=Fa
     >>> from mne_oivae.mocap import load_cmu_trials
     >>> train = load_cmu_trials(7, [1, 2, 3])  # doctest: +SKIP
     >>> test = load_cmu_trials(7, 12, scaler=train.scaler)  # doctest: +SKIP
-    >>> model = OIVAE(n_components=8).fit(train.X, train.groups)  # doctest: +SKIP
+    >>> from mne_oivae.presets import MOCAP_RECIPE
+    >>> model = OIVAE(groups=train.groups, **MOCAP_RECIPE).fit(train.X)  # doctest: +SKIP
     >>> model.score(test.X)  # doctest: +SKIP
     """
     if scaler is not None:
@@ -161,9 +169,9 @@ def load_cmu_trials(subject, trials, *, path=None, scaler=None, drop_constant=Fa
     if scaler is None:
         keep = [i for i, name in enumerate(skeleton.channel_names)
                 if name not in ("root_tx", "root_ty", "root_tz")
-                and not (drop_constant and np.ptp(data[:, i]) == 0)]
+                and not (drop_constant and np.ptp(data[:, i]) <= min_range)]
         names = [skeleton.channel_names[i] for i in keep]
-        scaler = ChannelScaler().fit(data[:, keep], channel_names=names)
+        scaler = ChannelScaler(min_range).fit(data[:, keep], channel_names=names)
     else:
         names = getattr(scaler, "channel_names_", None)
         if not names:
