@@ -12,6 +12,7 @@ from ..groups import GroupSpec
 from ._amc import read_amc
 from ._asf import read_asf
 from ._errors import MocapDataNotFoundError
+from ._registry import check_against_registry
 from ._scaler import ChannelScaler
 
 CMU_URL = "http://mocap.cs.cmu.edu/subjects/"
@@ -22,12 +23,6 @@ URL_ENV = "MNE_OIVAE_MOCAP_URL"
 #: Subject 7 of the CMU database: trials 1-11 are walks, 12 is a brisk walk.
 SUBJECT7_WALKS = tuple(range(1, 12))
 SUBJECT7_BRISK_WALK = 12
-
-# Checksums ("<alg>:<hex>") of the database's files, checked after a download and
-# on files found locally; None where no checksum has been recorded yet (pooch
-# then logs the SHA256 of the downloaded file so it can be added here).
-KNOWN_HASHES = {f"07/{name}": None for name in
-                ["07.asf"] + [f"07_{trial:02d}.amc" for trial in range(1, 13)]}
 
 
 class MocapTrials:
@@ -143,6 +138,10 @@ def load_cmu_trials(subject, trials, *, path=None, scaler=None, min_range=0.1,
         looked and how to get the data.
     MocapParseError
         If a file is malformed.
+    ValueError
+        If a file of a subject the package knows (subject 7) has another
+        channel layout or frame count than the database's (a truncated or
+        wrong file); the message says how to replace it.
 
     See Also
     --------
@@ -165,6 +164,8 @@ def load_cmu_trials(subject, trials, *, path=None, scaler=None, min_range=0.1,
                                             download=download, base_url=base_url)
     skeleton = read_asf(asf_fname)
     motions = [read_amc(fname, skeleton) for fname in amc_fnames]
+    check_against_registry(subject, skeleton, motions, _as_trials(trials),
+                           f"{CMU_URL}{subject:02d}/")
     data = np.concatenate([motion.data for motion in motions])
     if scaler is None:
         keep = [i for i, name in enumerate(skeleton.channel_names)
@@ -253,13 +254,11 @@ def search_folders(path=None):
 
 
 def _find_or_download(name, sub, folders, download, base_url):
-    known_hash = KNOWN_HASHES.get(f"{sub}/{name}")
     for folder in folders:
         for candidate in (folder / name, folder / sub / name,
                           folder / "subjects" / sub / name,
                           folder / "all_asfamc" / "subjects" / sub / name):
             if candidate.is_file():
-                _check_hash(candidate, known_hash)
                 logger.debug(f"Using {candidate}")
                 return candidate
     base_url = base_url or os.environ.get(URL_ENV) or CMU_URL
@@ -275,24 +274,13 @@ def _find_or_download(name, sub, folders, download, base_url):
     target = folders[0] / "subjects" / sub
     logger.info(f"Downloading {url} to {target}")
     try:
-        fname = pooch.retrieve(url, known_hash=known_hash, fname=name, path=target,
+        fname = pooch.retrieve(url, known_hash=None, fname=name, path=target,
                                progressbar=False)
     except OSError as exc:  # requests' errors (connection, HTTP status) are OSErrors
         raise MocapDataNotFoundError(
             f"Data not found: {name} is in none of: {looked}, and downloading it from "
             f"{url} failed ({exc}). {fix}", searched=folders) from exc
     return Path(fname)
-
-
-def _check_hash(fname, known_hash):
-    if known_hash is None:
-        return
-    alg, _, expected = known_hash.rpartition(":")
-    actual = pooch.file_hash(str(fname), alg=alg or "sha256")
-    if actual != expected:
-        raise ValueError(f"{fname} does not match the CMU database's file ({alg or 'sha256'}"
-                         f" {actual}, expected {expected}); delete it so that it is "
-                         "downloaded again, or replace it with the original file")
 
 
 def _as_trials(trials):
