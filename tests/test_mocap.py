@@ -15,6 +15,7 @@ from mne_oivae.mocap import (ChannelScaler, MocapDataNotFoundError, MocapTrials,
                              read_amc, read_asf)
 from mne_oivae.mocap import _load, _registry
 from mne_oivae.mocap._kinematics import euler_matrix
+from mne_oivae.presets import MOCAP_RECIPE
 
 N_FRAMES = 120
 
@@ -371,13 +372,23 @@ def test_table2_script_without_data(tmp_path, capsys):
 
 def test_table2_formatting():
     bench = _benchmark_module()
-    scores = {(name, n, test): -10.0 * (k + 1) + n
+    # two frames per test: sums are twice the per-frame means
+    scores = {(name, n, test): np.full(2, -10.0 * (k + 1) + n)
               for k, (name, _, _) in enumerate(bench.MODELS)
-              for n in bench.N_TRAIN for test in ("walk", "brisk")}
-    table = bench.format_table(scores).splitlines()
-    assert table[2].split() == ["oi-VAE", "K=4", "-9.00", "-8.00", "-5.00", "0.00",
-                                "-9.00", "-8.00", "-5.00", "0.00"]
-    assert len(table) == 2 + len(bench.MODELS)
+              for n in bench.N_TRAIN for test in bench.TESTS}
+    per_frame = bench.format_table(scores).splitlines()
+    assert per_frame[2].split() == ["oi-VAE", "K=4"] + ["-9.0", "-8.0", "-5.0", "0.0"] * 3
+    assert len(per_frame) == 2 + len(bench.MODELS)
+    summed = bench.format_table(scores, "sum").splitlines()
+    assert summed[5].split()[2:6] == ["-78", "-76", "-70", "-60"]  # the VAE row
     # best oi-VAE (K=4) minus the VAE (the 4th model)
     assert bench.gains(scores) == dict(walk_gain_1=30.0, walk_gain_2=30.0,
                                        brisk_gain_1=30.0, brisk_gain_2=30.0)
+
+
+def test_table2_paper_lambda_is_per_whole_data():
+    bench = _benchmark_module()
+    assert bench.model_params("paper", 4, None, 316)["lam"] == pytest.approx(1 / 316)
+    assert bench.model_params("paper", 16, 0.0, 316)["lam"] == 0.0
+    recipe = bench.model_params("recipe", 8, None, 316)
+    assert recipe["lam"] == MOCAP_RECIPE["lam"] and recipe["n_components"] == 8

@@ -19,6 +19,7 @@ CMU_URL = "http://mocap.cs.cmu.edu/subjects/"
 CMU_INFO_URL = "http://mocap.cs.cmu.edu/faqs.php"
 PATH_ENV = "MNE_OIVAE_MOCAP_PATH"
 URL_ENV = "MNE_OIVAE_MOCAP_URL"
+SHARED_ENV = "MNE_OIVAE_SHARED_DATA"
 
 #: Subject 7 of the CMU database: trials 1-11 are walks, 12 is a brisk walk.
 SUBJECT7_WALKS = tuple(range(1, 12))
@@ -105,8 +106,9 @@ def load_cmu_trials(subject, trials, *, path=None, scaler=None, min_range=0.1,
         ``subjects/<subject>/`` as in CMU's zip file); missing files are
         downloaded into it. ``None`` looks in ``$MNE_OIVAE_MOCAP_PATH``, then
         ``$MNE_DATA/MNE-cmu-mocap``, then the user cache folder
-        (``pooch.os_cache("mne-oivae")/cmu_mocap``), and downloads into the
-        first of them.
+        (``pooch.os_cache("mne-oivae")/cmu_mocap``), then
+        ``$MNE_OIVAE_SHARED_DATA/cmu_mocap`` (a read-only shared copy), and
+        downloads into the first of them.
     scaler : ChannelScaler | None
         ``None`` fits a new scaler on these trials (training data). Pass the
         ``scaler`` of the training set to scale test trials the same way; its
@@ -250,6 +252,8 @@ def search_folders(path=None):
     if mne_data:
         folders.append(Path(mne_data).expanduser() / "MNE-cmu-mocap")
     folders.append(Path(pooch.os_cache("mne-oivae")) / "cmu_mocap")
+    if os.environ.get(SHARED_ENV):  # a read-only copy: searched last, never written
+        folders.append(Path(os.environ[SHARED_ENV]).expanduser() / "cmu_mocap")
     return folders
 
 
