@@ -130,6 +130,21 @@ def test_scaler_round_trip_and_constant_channels():
         ChannelScaler().fit(X, channel_names=["a", "b"])
 
 
+def test_scaler_min_range_keeps_rounding_noise_small():
+    """CMU's fingers: 7.125 or 7.12502 degrees, 0/1 noise unless the range is clamped."""
+    fingers = np.array([[7.125], [7.12502], [7.125], [7.12502]])
+    plain = ChannelScaler().fit_transform(fingers)
+    np.testing.assert_allclose(plain.ravel(), [0, 1, 0, 1])
+    clamped = ChannelScaler(min_range=0.1)
+    np.testing.assert_allclose(clamped.fit_transform(fingers).ravel(),
+                               [0, 2e-4, 0, 2e-4], atol=1e-9)
+    assert clamped.scale_[0] == 0.1 and "1 constant" in repr(clamped)
+    np.testing.assert_allclose(clamped.inverse_transform(clamped.transform(fingers)),
+                               fingers)
+    with pytest.raises(ValueError, match="min_range must be >= 0"):
+        ChannelScaler(min_range=-1).fit(fingers)
+
+
 def test_load_cmu_trials_bad_arguments(cmu_dir, train):
     with pytest.raises(TypeError, match="subject must be an instance of int"):
         load_cmu_trials("7", [1], path=cmu_dir)
@@ -354,10 +369,10 @@ def test_top_joints_table():
 BENCHMARK = Path(__file__).resolve().parents[1] / "benchmarks" / "mocap_table2.py"
 
 
-def _benchmark_module():
+def _benchmark_module(name="mocap_table2"):
     import importlib.util
 
-    spec = importlib.util.spec_from_file_location("mocap_table2", BENCHMARK)
+    spec = importlib.util.spec_from_file_location(name, BENCHMARK.with_name(f"{name}.py"))
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
@@ -384,6 +399,28 @@ def test_table2_formatting():
     # best oi-VAE (K=4) minus the VAE (the 4th model)
     assert bench.gains(scores) == dict(walk_gain_1=30.0, walk_gain_2=30.0,
                                        brisk_gain_1=30.0, brisk_gain_2=30.0)
+
+
+def test_figures_statistics(skeleton):
+    figures = _benchmark_module("mocap_figures")
+    names = ["lfemur", "ltibia", "lfoot", "rfemur", "head"]
+    dist = figures.tree_distances(skeleton, names)
+    # lfemur - ltibia - lfoot is a chain; lfemur - lhipjoint - root - rhipjoint - rfemur
+    assert dist[0, 1] == 1 and dist[0, 2] == 2 and dist[0, 3] == 4
+    assert (dist == dist.T).all() and not dist.diagonal().any()
+    leg = np.array([[3.0, 0], [2, 0], [1, 0], [0, 3], [0, 2]])  # one component a leg
+    leg[:, 1] = [0, 0.5, 0, 3, 2]
+    assert figures.top_joint_distance(leg, dist) == pytest.approx(
+        np.mean([(1 + 2 + 1) / 3, (dist[1, 3] + dist[1, 4] + dist[3, 4]) / 3]))
+    observed, null, p_value = figures.coherence(leg, dist, n_permutations=200)
+    assert observed == figures.top_joint_distance(leg, dist) and 0 < p_value <= 1
+    assert figures.pruned_share(np.array([[1.0], [3.0]]), ["ltoes", "lfemur"]) == 0.25
+    channels = ["ltibia_rx", "lfemur_rx"]  # knee limits -10..170 in the stand-in ASF
+    frames = np.array([[0.0, 0.0], [175.0, 0.0], [20.0, -170.0], [30.0, 10.0]])
+    outside, below = figures.plausibility(skeleton, frames, channels, floor=-100.0)
+    assert outside == pytest.approx(2 / 8) and below == 0.0
+    _, below = figures.plausibility(skeleton, frames, channels, floor=10.0)
+    assert below == 1.0
 
 
 def test_table2_paper_lambda_is_per_whole_data():
