@@ -39,7 +39,8 @@ from mne_oivae import OIVAE, read_oivae
 from mne_oivae.mocap import MocapDataNotFoundError, forward_kinematics, load_cmu_trials
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from mocap_table2 import CONFIGS, HELD_OUT_WALK, MODELS, SHARED, model_file, model_params  # noqa: E402,E501
+from mocap_table2 import (CONFIGS, HELD_OUT_WALK, MODELS, SHARED,  # noqa: E402
+                          model_file, model_params)
 
 STILL_JOINTS = ("lclavicle", "rclavicle", "lfingers", "rfingers", "ltoes", "rtoes")
 FLOOR_TOLERANCE = 0.05  # metres below the lowest training pose

@@ -23,8 +23,8 @@ class NotFittedError(ValueError, AttributeError):
 
 
 _PARAMS = ("n_components", "lam", "group_latent_dim", "generator_hidden", "encoder_hidden",
-           "activation", "activate_input", "prior_scale", "n_iter", "batch_size", "lr", "mc_samples",
-           "warmup", "lam_warmup", "n_init", "random_state", "device", "verbose")
+           "activation", "activate_input", "prior_scale", "n_iter", "batch_size", "lr",
+           "mc_samples", "warmup", "lam_warmup", "n_init", "random_state", "device", "verbose")
 
 
 class OIVAE:

@@ -223,8 +223,8 @@ def make_bvh_text(skeleton, motion, *, rest_frame=True, decimals=6):
         rotation = np.broadcast_to(np.eye(3), (len(data), 3, 3))
         for dof, col in zip(bone.dof, columns[b].T):
             if dof[0] == "r":
-                rotation = Rotation.from_euler(dof[1], col[:, None], degrees=True).as_matrix() \
-                    @ rotation
+                step = Rotation.from_euler(dof[1], col[:, None], degrees=True)
+                rotation = step.as_matrix() @ rotation
         frame = euler_matrix(bone.axis, bone.axis_order)
         xyz = Rotation.from_matrix(frame @ rotation @ frame.T).as_euler("xyz", degrees=True)
         if parent is None:

@@ -1,4 +1,4 @@
-"""Motion capture (CMU ASF/AMC, BVH): parsing, joint-grouped data and forward kinematics.
+"""Motion capture (CMU ASF/AMC, BVH): parsing, joint-grouped data, forward kinematics.
 
 The adapter between the CMU Graphics Lab Motion Capture Database and
 :class:`mne_oivae.OIVAE`: :func:`load_cmu_trials` turns trials into a data matrix
@@ -16,7 +16,7 @@ from ._load import (SUBJECT7_BRISK_WALK, SUBJECT7_WALKS, MocapTrials, fetch_cmu_
                     load_cmu_trials)
 from ._scaler import ChannelScaler
 
-__all__ = ["BVHMotion", "Bone", "CMU_BVH_TO_ASF", "ChannelScaler", "MocapDataNotFoundError", "MocapParseError",
-           "MocapTrials", "Motion", "SUBJECT7_BRISK_WALK", "SUBJECT7_WALKS", "Skeleton",
-           "fetch_cmu_mocap", "forward_kinematics", "load_cmu_trials", "read_amc",
-           "read_asf", "read_bvh"]
+__all__ = ["BVHMotion", "Bone", "CMU_BVH_TO_ASF", "ChannelScaler", "MocapDataNotFoundError",
+           "MocapParseError", "MocapTrials", "Motion", "SUBJECT7_BRISK_WALK",
+           "SUBJECT7_WALKS", "Skeleton", "fetch_cmu_mocap", "forward_kinematics",
+           "load_cmu_trials", "read_amc", "read_asf", "read_bvh"]
