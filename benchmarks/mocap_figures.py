@@ -131,8 +131,8 @@ def load_models(config, seeds, folder, train, n_iter):
             if n_iter is not None:
                 params["n_iter"] = n_iter
             print(f"  fitting {name} seed {seed}", flush=True)
-            models[name, seed] = OIVAE(**params, random_state=seed, verbose=False).fit(
-                train.X, train.groups)
+            models[name, seed] = OIVAE(groups=train.groups, **params, random_state=seed,
+                                       verbose=False).fit(train.X)
     return models
 
 

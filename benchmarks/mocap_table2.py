@@ -83,8 +83,8 @@ def table2(config, path=None, *, download=True, n_iter=None, n_importance=200,
             runs = []
             for seed in seeds:
                 start = time.perf_counter()
-                model = OIVAE(**params, random_state=seed, verbose=False).fit(
-                    train.X, train.groups)
+                model = OIVAE(groups=train.groups, **params, random_state=seed,
+                              verbose=False).fit(train.X)
                 brisk_all = model.score_samples(brisk, n_importance=n_importance)
                 runs.append((model.score_samples(walk, n_importance=n_importance),
                              brisk_all[1:], brisk_all))

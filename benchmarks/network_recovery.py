@@ -57,7 +57,7 @@ def main(argv=None):
         grouped = stc_to_groups(sim.stcs, sim.labels, src=sim.src, verbose=False)
         X = grouped.X
         start = time.perf_counter()
-        model = OIVAE(random_state=seed, verbose=False, **settings).fit(X, grouped.groups)
+        model = OIVAE(random_state=seed, verbose=False, **settings, groups=grouped.groups).fit(X)
         fit_s = time.perf_counter() - start
         loadings = dict(oivae=model.group_weights_,
                         **baselines(X, settings["n_components"], seed))

@@ -159,8 +159,8 @@ from mne_oivae import OIVAE
 sys.path.insert(0, {here!r})
 from speed import vertex_sizes, contiguous_groups
 groups = contiguous_groups(vertex_sizes())
-OIVAE(n_components=4, n_iter=4, batch_size=64, n_init=1, verbose=False).fit(
-    np.random.default_rng(0).standard_normal((256, {n})).astype(np.float32), groups)
+OIVAE(n_components=4, n_iter=4, batch_size=64, n_init=1, verbose=False, groups=groups).fit(
+    np.random.default_rng(0).standard_normal((256, {n})).astype(np.float32))
 rss = lambda: int(open("/proc/self/statm").read().split()[1]) * resource.getpagesize()
 # ru_maxrss would include the parent's size at fork; reset the kernel's high-water mark
 with open("/proc/self/clear_refs", "w") as f:
@@ -171,8 +171,9 @@ rng = np.random.default_rng(0)
 for start in range(0, len(X), 1000):
     rng.standard_normal(out=X[start:start + 1000], dtype=np.float32)
 model = OIVAE(n_components=20, group_latent_dim=2, generator_hidden=(32,), n_iter={n_iter},
-              batch_size=256, n_init=1, random_state=0, device="cpu", verbose=False)
-model.fit(X, groups)
+              batch_size=256, n_init=1, random_state=0, device="cpu", verbose=False,
+              groups=groups)
+model.fit(X)
 peak = next(int(line.split()[1]) * 1024 for line in open("/proc/self/status")
             if line.startswith("VmHWM:"))
 print(X.nbytes, peak - before)

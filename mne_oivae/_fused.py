@@ -55,6 +55,10 @@ class Activation(NamedTuple):
     inplace: Callable
     derivative: Callable
 
+    def __reduce__(self):  # pickled by name (its derivatives are lambdas)
+        name = next(k for k, v in ACTIVATIONS.items() if v is self)
+        return _activation, (name,)
+
 
 def _tanh_inplace(a):
     if a.device.type != "cpu":
@@ -80,6 +84,10 @@ class _Tanh(torch.autograd.Function):
 
 
 _aten = torch.ops.aten
+def _activation(name):
+    return ACTIVATIONS[name]
+
+
 ACTIVATIONS = {
     "tanh": Activation(
         _Tanh.apply, _tanh_inplace,

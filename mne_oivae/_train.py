@@ -233,7 +233,7 @@ class Trainer:
         self.generator.set_state(state["generator"])
         self.iteration = int(state["iteration"])
 
-    def run(self, history, progress=None, on_epoch=None):
+    def run(self, history, on_epoch=None):
         """Train until ``config.n_iter`` iterations; append one entry per epoch to *history*.
 
         The reconstruction and KL terms are means over the epoch's steps; the
@@ -243,12 +243,12 @@ class Trainer:
         finite epoch before the error propagates.
         """
         try:
-            self._epochs(history, progress, on_epoch)
+            self._epochs(history, on_epoch)
         finally:
             self.module.release_workspace()
         return history
 
-    def _epochs(self, history, progress, on_epoch):
+    def _epochs(self, history, on_epoch):
         good = self.snapshot()
         while self.iteration < self.config.n_iter:
             first = self.iteration
@@ -268,8 +268,6 @@ class Trainer:
                                   (self.iteration, rec, kl, log_prior, penalty,
                                    rec - kl + log_prior + penalty)):
                 history.setdefault(key, []).append(value)
-            if progress is not None:
-                progress.update(n_steps)
             if on_epoch is not None:
                 on_epoch(self)
 

@@ -82,6 +82,11 @@ def check_data(X, name="X", n_features=None):
                          f"with {n_features} features")
     if not np.issubdtype(X.dtype, np.floating):
         X = X.astype(np.float64)
+    return check_finite(X, name)
+
+
+def check_finite(X, name="X"):
+    """Return the 2D float array *X*, raising if it holds NaN or Inf (named, located)."""
     # in row chunks: a mask of the whole array would cost a quarter of a float32 X
     step = max(1, 2**22 // X.shape[1])
     n_bad, first = 0, None

@@ -1,33 +1,47 @@
-"""OIVAE: the scikit-learn style estimator around the torch model."""
+"""OIVAE: the scikit-learn estimator around the torch model."""
 
 import math
 import numbers
+import warnings
+from contextlib import nullcontext
 from pathlib import Path
 
 import numpy as np
 import torch
+from mne.utils import ProgressBar, logger, use_log_level
+from sklearn.base import BaseEstimator, ClassNamePrefixFeaturesOutMixin, TransformerMixin
+from sklearn.exceptions import NotFittedError as _SklearnNotFittedError
+from sklearn.utils.validation import validate_data
 
 from ._io import read_state, write_state
-from ._logging import logger, use_log_level
 from ._model import ACTIVATIONS, GroupLayout, OIVAEModule, bucket_cost_for
 from ._train import DivergenceError, Trainer, TrainConfig
-from ._validation import (check_data, check_float, check_int, check_option,
+from ._validation import (check_data, check_finite, check_float, check_int, check_option,
                           validate_type)
 from .groups import GroupSpec, as_group_spec
 
-__all__ = ["OIVAE", "read_oivae", "NotFittedError", "DivergenceError"]
+__all__ = ["OIVAE", "read_oivae", "NotFittedError", "DivergenceError",
+           "EXPECTED_FAILED_CHECKS"]
+
+#: Checks of :func:`sklearn.utils.estimator_checks.check_estimator` that OIVAE
+#: does not pass, with the reason (passed as ``expected_failed_checks`` in the
+#: tests).
+EXPECTED_FAILED_CHECKS = {}
 
 
-class NotFittedError(ValueError, AttributeError):
-    """The estimator is used before :meth:`OIVAE.fit` (as in scikit-learn)."""
+class NotFittedError(_SklearnNotFittedError):
+    """The estimator is used before :meth:`OIVAE.fit`.
+
+    A subclass of :class:`sklearn.exceptions.NotFittedError` (itself a
+    ``ValueError`` and an ``AttributeError``).
+    """
 
 
-_PARAMS = ("n_components", "lam", "group_latent_dim", "generator_hidden", "encoder_hidden",
-           "activation", "activate_input", "prior_scale", "n_iter", "batch_size", "lr",
-           "mc_samples", "warmup", "lam_warmup", "n_init", "random_state", "device", "verbose")
+# Fewer observations leave the noise variances undefined.
+MIN_SAMPLES = 2
 
 
-class OIVAE:
+class OIVAE(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
     r"""Output-interpretable VAE (oi-VAE) for grouped data.
 
     A VAE whose generator is split per group of features (Ainsworth et al.,
@@ -49,6 +63,15 @@ class OIVAE:
         ``N * lam``), so the same ``lam`` prunes alike on small and large data
         sets. ``lam=1`` is the paper's setting. ``lam=0`` is the plain grouped
         VAE (no sparsity).
+    groups : GroupSpec | list of array-like of int | array-like, shape (n_features,) | None
+        Feature groups: a :class:`~mne_oivae.GroupSpec` (the adapters'
+        ``stc_to_groups(...).groups`` and ``load_cmu_trials(...).groups``), a
+        list of index arrays, or one group label per feature. ``None``
+        (default) makes every feature its own group, so ``group_weights_`` is a
+        sparse (n_features, n_components) loading map, like ``components_.T``
+        of :class:`~sklearn.decomposition.FactorAnalysis`. For a sparse VAE
+        with one group (which prunes whole components), pass
+        ``np.zeros(n_features)``.
     group_latent_dim : int | None
         Rows p of every W(g) (the input size of every f_g). ``None`` makes the
         generators the identity (W(g) has one row per feature of g), i.e. a
@@ -74,7 +97,9 @@ class OIVAE:
     n_iter : int
         Number of Adam / proximal iterations.
     batch_size : int
-        Observations per minibatch; must not exceed the number of samples.
+        Observations per minibatch. Data with fewer observations is fitted
+        with minibatches of all of them (said once in the log), as in
+        scikit-learn's :class:`~sklearn.neural_network.MLPRegressor`.
     lr : float
         Adam learning rate (the same for the proximal step on W).
     mc_samples : int
@@ -103,7 +128,10 @@ class OIVAE:
         ``"cpu"``, ``"cuda"`` (or ``"cuda:N"``), or ``"auto"`` (CUDA when
         available).
     verbose : bool | str | int | None
-        Log level; ``None`` uses the package level (INFO shows a progress bar).
+        Log level of this estimator's methods (MNE's logger). ``None``
+        (default) follows :func:`mne.set_log_level` and the
+        ``MNE_LOGGING_LEVEL`` variable; at ``"INFO"`` fits and scores show a
+        progress bar, at ``"WARNING"`` (or ``False``) they are silent.
 
     Attributes
     ----------
@@ -112,7 +140,7 @@ class OIVAE:
     active_components_ : ndarray of int
         Components with at least one non-zero group weight.
     groups_ : GroupSpec
-        Groups used in :meth:`fit`.
+        Groups used in :meth:`fit` (from ``groups``).
     history_ : dict of ndarray
         One entry per epoch of the ELBO terms: ``reconstruction`` and ``kl``
         averaged over the epoch's minibatches, ``log_prior_theta`` and
@@ -120,6 +148,8 @@ class OIVAE:
         ``elbo``, and the ``iteration`` at the epoch's end.
     n_features_in_ : int
         Number of features seen in :meth:`fit`.
+    feature_names_in_ : ndarray of str
+        Column names of a data frame passed to :meth:`fit` (only then).
     n_iter_ : int
         Iterations run.
     module_ : torch.nn.Module
@@ -172,17 +202,19 @@ class OIVAE:
     >>> from mne_oivae import OIVAE
     >>> from mne_oivae.datasets import make_bars
     >>> X, groups = make_bars(n_samples=256, random_state=0)
-    >>> model = OIVAE(n_components=8, n_iter=200, verbose=False).fit(X, groups)
+    >>> model = OIVAE(n_components=8, groups=groups, n_iter=200, verbose=False).fit(X)
     >>> model.group_weights_.shape
     (8, 8)
     """
 
-    def __init__(self, n_components=8, lam=1.0, *, group_latent_dim=1, generator_hidden=(),
+    def __init__(self, n_components=8, lam=1.0, *, groups=None, group_latent_dim=1,
+                 generator_hidden=(),
                  encoder_hidden=(), activation="tanh", activate_input=False, prior_scale=1.0,
                  n_iter=10000, batch_size=256, lr=1e-2, mc_samples=1, warmup=0,
                  lam_warmup="auto", n_init=3, random_state=None, device="auto", verbose=None):
         self.n_components = n_components
         self.lam = lam
+        self.groups = groups
         self.group_latent_dim = group_latent_dim
         self.generator_hidden = generator_hidden
         self.encoder_hidden = encoder_hidden
@@ -201,26 +233,16 @@ class OIVAE:
         self.verbose = verbose
 
     # -- scikit-learn protocol -----------------------------------------------
-    def get_params(self, deep=True):
-        """Constructor parameters, as a dict."""
-        return {name: getattr(self, name) for name in _PARAMS}
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.transformer_tags.preserves_dtype = ["float32"]  # the model computes in float32
+        return tags
 
-    def set_params(self, **params):
-        """Set constructor parameters; returns self."""
-        for name, value in params.items():
-            if name not in _PARAMS:
-                raise ValueError(f"Invalid parameter {name!r} for OIVAE; valid parameters "
-                                 f"are {', '.join(_PARAMS)}")
-            setattr(self, name, value)
-        return self
-
-    def __repr__(self):
-        changed = [f"{k}={v!r}" for k, v in self.get_params().items()
-                   if v != OIVAE().get_params()[k]]
-        return f"OIVAE({', '.join(changed)})"
+    def __sklearn_is_fitted__(self):
+        return hasattr(self, "module_")
 
     # -- fitting -------------------------------------------------------------
-    def fit(self, X, groups, *, checkpoint=None, checkpoint_every=1000, resume=False):
+    def fit(self, X, y=None, *, checkpoint=None, checkpoint_every=1000, resume=False):
         """Fit the model.
 
         Parameters
@@ -228,9 +250,9 @@ class OIVAE:
         X : array-like, shape (n_samples, n_features)
             Observations. Not copied when it is a C-contiguous float32 array on
             the CPU.
-        groups : GroupSpec | list of array-like of int | array-like, shape (n_features,)
-            Feature groups: a :class:`~mne_oivae.GroupSpec`, a list of index
-            arrays, or one group label per feature.
+        y : None
+            Ignored (scikit-learn's unsupervised convention). The feature
+            groups are the ``groups`` parameter of the estimator.
         checkpoint : path-like | None
             If given, the full training state is written there (atomically)
             every ``checkpoint_every`` iterations and at the end.
@@ -244,14 +266,15 @@ class OIVAE:
         -------
         self : OIVAE
         """
+        _check_not_groups(y)
         params = self._validated_params()
-        X = check_data(X)
+        X = self._validate_X(X, reset=True)
         n_samples, n_features = X.shape
-        spec = as_group_spec(groups, n_features)
-        if params["batch_size"] > n_samples:
-            raise ValueError(f"batch_size ({params['batch_size']}) is larger than the "
-                             f"number of samples ({n_samples}); use batch_size <= "
-                             f"{n_samples}")
+        if n_samples < MIN_SAMPLES:
+            raise ValueError(f"X has {n_samples} sample, but OIVAE needs at least "
+                             f"{MIN_SAMPLES} observations (rows of X) to estimate noise "
+                             "variances; pass more time points or trials")
+        spec = self._group_spec(n_features)
         validate_type(resume, bool, "resume")
         if resume and checkpoint is None:
             raise ValueError("resume=True needs the checkpoint file to resume from")
@@ -261,31 +284,56 @@ class OIVAE:
                              "checkpoint")
         check_every = check_int(checkpoint_every, "checkpoint_every", minimum=1)
         device = _resolve_device(params["device"])
-        X_t = _as_tensor(X, device)
-        seeds = np.random.default_rng(_seed_sequence(self.random_state)).integers(
-            2**62, size=params["n_init"])
-        layout = _layout(spec, params)
-        with use_log_level(self.verbose) as show:
+        with self._log_level():
+            if params["batch_size"] > n_samples:
+                logger.info(f"batch_size={params['batch_size']} is more than the "
+                            f"{n_samples} observations: every minibatch holds all of them")
+                params["batch_size"] = n_samples
+            X_t = _as_tensor(X, device)
+            seeds = np.random.default_rng(_seed_sequence(self.random_state)).integers(
+                2**62, size=params["n_init"])
+            layout = _layout(spec, params)
             if resume and _exists(checkpoint):
                 trainer, history = self._new_trainer(X_t, layout, params, int(seeds[0]))
                 history = _load_checkpoint(checkpoint, trainer, params, X_t.shape)
                 logger.info(f"Resuming from {checkpoint} at iteration {trainer.iteration}")
-                self._run(trainer, history, spec, show, checkpoint, check_every)
+                self._run(trainer, history, spec, params, checkpoint, check_every)
             else:
-                trainer, history = self._best_of(X_t, spec, layout, params, seeds, show,
+                trainer, history = self._best_of(X_t, spec, layout, params, seeds,
                                                  checkpoint, check_every)
         self._set_fitted(trainer.module, spec, history, trainer.iteration)
         return self
+
+    def _group_spec(self, n_features):
+        """The ``groups`` parameter as a GroupSpec; ``None``: one group per feature."""
+        if self.groups is not None:
+            return as_group_spec(self.groups, n_features)
+        names = getattr(self, "feature_names_in_", None)
+        return GroupSpec([[f] for f in range(n_features)], n_features=n_features,
+                         names=None if names is None else [str(n) for n in names])
+
+    def _log_level(self):
+        """MNE's log level for a method: ``verbose`` if set, else the global one."""
+        return nullcontext() if self.verbose is None else use_log_level(self.verbose)
+
+    def _validate_X(self, X, reset):
+        """*X* as a finite float32 array, with scikit-learn's checks and messages."""
+        if isinstance(X, torch.Tensor):
+            X = X.detach().cpu().numpy()
+        X = validate_data(self, X, reset=reset, dtype=np.float32,
+                          ensure_all_finite=False)
+        return check_finite(X, "X")
 
     def _set_fitted(self, module, spec, history, n_iter):
         self.module_ = module.eval()
         self.groups_ = spec
         self.n_features_in_ = spec.n_features
+        self._n_features_out = self.n_components  # get_feature_names_out: oivae0, ...
         self.n_iter_ = n_iter
         self.history_ = {k: np.asarray(v) for k, v in history.items()}
         self._set_weights()
 
-    def _best_of(self, X_t, spec, layout, params, seeds, show, checkpoint, check_every):
+    def _best_of(self, X_t, spec, layout, params, seeds, checkpoint, check_every):
         """Train one model per seed; keep the one with the highest final objective.
 
         Each initialisation can end in a different local optimum (on the bars
@@ -297,7 +345,7 @@ class OIVAE:
             if len(seeds) > 1:
                 logger.info(f"Initialisation {init + 1}/{len(seeds)}")
             trainer, history = self._new_trainer(X_t, layout, params, int(seed))
-            self._run(trainer, history, spec, show, checkpoint, check_every)
+            self._run(trainer, history, spec, params, checkpoint, check_every)
             score = float(np.mean(history["elbo"][-5:]))
             if best is None or score > best[0]:
                 best = (score, trainer, history)
@@ -312,30 +360,29 @@ class OIVAE:
         generator = torch.Generator(device=X_t.device).manual_seed(seed)
         return Trainer(module, X_t, config, generator), {}
 
-    def _run(self, trainer, history, spec, show, checkpoint, check_every):
+    def _run(self, trainer, history, spec, params, checkpoint, check_every):
         """Train to ``n_iter`` iterations; on divergence keep the last finite state."""
         n_iter = trainer.config.n_iter
         shape = tuple(trainer.X.shape)
-        params = self.get_params()
 
-        def on_epoch(tr):
-            done = tr.iteration >= n_iter
-            if checkpoint is not None and (done or tr.iteration % check_every
-                                           < tr.steps_per_epoch):
-                _save_checkpoint(checkpoint, tr, params, shape, history)
+        with ProgressBar(n_iter, initial_value=trainer.iteration, mesg="oi-VAE fit",
+                         leave=False) as progress:
 
-        progress = _progress(n_iter, trainer.iteration, show)
-        try:
-            trainer.run(history, progress=progress, on_epoch=on_epoch)
-        except DivergenceError as err:
-            self._set_fitted(trainer.module, spec, history, _last_iteration(history))
-            raise DivergenceError(
-                f"{err}. The model was restored to its last finite state (iteration "
-                f"{_last_iteration(history)}). Try a smaller lr, standardised data, or "
-                "a longer warmup") from None
-        finally:
-            if progress is not None:
-                progress.close()
+            def on_epoch(tr):
+                progress.update(tr.iteration)
+                done = tr.iteration >= n_iter
+                if checkpoint is not None and (done or tr.iteration % check_every
+                                               < tr.steps_per_epoch):
+                    _save_checkpoint(checkpoint, tr, params, shape, history)
+
+            try:
+                trainer.run(history, on_epoch=on_epoch)
+            except DivergenceError as err:
+                self._set_fitted(trainer.module, spec, history, _last_iteration(history))
+                raise DivergenceError(
+                    f"{err}. The model was restored to its last finite state (iteration "
+                    f"{_last_iteration(history)}). Try a smaller lr, standardised data, "
+                    "or a longer warmup") from None
 
     def _validated_params(self):
         p = self.get_params()
@@ -387,7 +434,7 @@ class OIVAE:
     def _blocks(self, X, rows):
         """Validated *X* as tensors of *rows* observations on the model's device."""
         self._check_fitted()
-        X = check_data(X, "X", n_features=self.n_features_in_)
+        X = self._validate_X(X, reset=False)
         yield from _as_tensor(X, self.module_.W.device).split(max(1, rows))
 
     def _to_internal(self, block):
@@ -412,10 +459,6 @@ class OIVAE:
         """
         out = [self.module_.encode(block)[0] for block in self._blocks(X, 4096)]
         return torch.cat(out).cpu().numpy()
-
-    def fit_transform(self, X, groups):
-        """Fit, then return :meth:`transform` of the same data."""
-        return self.fit(X, groups).transform(X)
 
     @torch.no_grad()
     def inverse_transform(self, Z):
@@ -471,8 +514,13 @@ class OIVAE:
         """Importance-sampled log-likelihood log p(x) of every observation.
 
         ``log p(x) ~ logsumexp_s [log p(x|z_s) + log p(z_s) - log q(z_s|x)] -
-        log S`` with ``z_s ~ q(z|x)``: a stochastic lower bound that tightens as
-        ``n_importance`` grows (the test log-likelihood of the paper's Table 2).
+        log S`` with ``z_s = mu(x) + sigma(x) eps_s ~ q(z|x)``: a stochastic
+        lower bound that tightens as ``n_importance`` grows (the test
+        log-likelihood of the paper's Table 2). The standard normal draws
+        ``eps_s`` are the same for every observation (common random numbers),
+        so an observation's value depends only on it and ``random_state``, not
+        on the other rows of *X* or their order, and two models scored with the
+        same seed are compared on the same draws.
 
         Parameters
         ----------
@@ -490,21 +538,25 @@ class OIVAE:
         n_importance = check_int(n_importance, "n_importance", minimum=1)
         gen = torch.Generator().manual_seed(_draw_seed(random_state))
         module = self.module_
-        rows = int(2**22 // (n_importance * self.n_features_in_))
+        eps = torch.randn((n_importance, 1, self.n_components), generator=gen).to(
+            module.W.device)
+        rows = max(1, 2**22 // (n_importance * self.n_features_in_))
+        blocks = list(self._blocks(X, rows))
         out = []
-        for block in self._blocks(X, rows):
-            mu, sd = module.encode(block)
-            xb = self._to_internal(block)  # block by block: no copy of all of X
-            eps = torch.randn((n_importance, *mu.shape), generator=gen).to(mu.device)
-            z = mu + sd * eps
-            mean = module.decode(z.reshape(-1, mu.shape[1])).reshape(
-                n_importance, *xb.shape)
-            log_px_z = module.log_likelihood(xb, mean)
-            log_pz = -0.5 * (z.pow(2) + math.log(2 * math.pi)).sum(-1)
-            log_qz = (-0.5 * eps.pow(2) - torch.log(sd)
-                      - 0.5 * math.log(2 * math.pi)).sum(-1)
-            log_w = (log_px_z + log_pz - log_qz).double()
-            out.append(torch.logsumexp(log_w, 0) - math.log(n_importance))
+        with self._log_level(), ProgressBar(blocks, mesg="log-likelihood",
+                                            leave=False) as progress:
+            for block in progress:
+                mu, sd = module.encode(block)
+                xb = self._to_internal(block)  # block by block: no copy of all of X
+                z = mu + sd * eps
+                mean = module.decode(z.reshape(-1, mu.shape[1])).reshape(
+                    n_importance, *xb.shape)
+                log_px_z = module.log_likelihood(xb, mean)
+                log_pz = -0.5 * (z.pow(2) + math.log(2 * math.pi)).sum(-1)
+                log_qz = (-0.5 * eps.pow(2) - torch.log(sd)
+                          - 0.5 * math.log(2 * math.pi)).sum(-1)
+                log_w = (log_px_z + log_pz - log_qz).double()
+                out.append(torch.logsumexp(log_w, 0) - math.log(n_importance))
         return torch.cat(out).cpu().numpy()
 
     def score(self, X, y=None, n_importance=500, random_state=0):
@@ -575,13 +627,15 @@ def read_oivae(fname, device="cpu"):
     --------
     >>> model.save("model.h5")  # doctest: +SKIP
     >>> model = read_oivae("model.h5")  # doctest: +SKIP
+
+    The model's ``groups`` parameter is the fitted :class:`~mne_oivae.GroupSpec`,
+    so ``clone(model).fit(X)`` refits with the same groups.
     """
     meta, arrays, version = read_state(fname, "model")
-    params = _params_from_json(meta["params"])
-    model = OIVAE(**params)
     n_groups = len(meta["groups"]["names"])
     spec = GroupSpec([arrays[f"groups/{g}"] for g in range(n_groups)],
                      n_features=meta["groups"]["n_features"], names=meta["groups"]["names"])
+    model = OIVAE(**_params_from_json(meta["params"], groups=spec))
     params = model._validated_params()
     module = _build_module(_layout(spec, params), params)
     module.load_state_dict(_module_state(arrays, version, module))
@@ -606,18 +660,30 @@ def _build_module(layout, params, seed=0):
 
 # -- helpers -------------------------------------------------------------------
 def _jsonable_params(params):
-    out = dict(params)
-    for key in ("generator_hidden", "encoder_hidden"):
-        out[key] = list(out[key])
-    if not (out["random_state"] is None or isinstance(out["random_state"], numbers.Integral)):
-        out["random_state"] = None  # generators are not plain data
-    if not isinstance(out["verbose"], (bool, str, int, type(None))):
-        out["verbose"] = None
+    """Constructor parameters as JSON data: numpy scalars as numbers, tuples as lists.
+
+    ``groups`` is stored apart (as the fitted GroupSpec) and a random generator
+    is not plain data: both are stored as ``None``.
+    """
+    out = {}
+    for key, value in params.items():
+        if key == "groups" or (key == "random_state"
+                               and not isinstance(value, numbers.Integral)):
+            value = None
+        out[key] = _plain(value)
     return out
 
 
-def _params_from_json(params):
-    out = dict(params)
+def _plain(value):
+    if isinstance(value, np.generic):
+        return value.item()
+    if isinstance(value, (tuple, list, np.ndarray)):
+        return [_plain(v) for v in value]
+    return value
+
+
+def _params_from_json(params, groups=None):
+    out = dict(params, groups=groups)
     for key in ("generator_hidden", "encoder_hidden"):
         out[key] = tuple(out[key])
     return out
@@ -640,10 +706,15 @@ def _resolve_device(device):
 
 
 def _as_tensor(X, device):
-    """float32 tensor on *device*, sharing memory with *X* when possible."""
+    """float32 tensor on *device*, sharing memory with *X* when possible.
+
+    A read-only *X* (a memory map, say) is shared too: nothing writes to it.
+    """
     if X.dtype != np.float32 or not X.flags.c_contiguous:
         X = np.ascontiguousarray(X, dtype=np.float32)
-    return torch.from_numpy(X).to(device)
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="The given NumPy array is not writable")
+        return torch.from_numpy(X).to(device)
 
 
 def _seed_sequence(random_state):
@@ -685,12 +756,13 @@ def _init_output_statistics(module, X_t):
     module.log_var.copy_(torch.log(var[order].clamp(min=floor)))
 
 
-def _progress(total, start, show):
-    if not show:
-        return None
-    from tqdm.auto import tqdm
-
-    return tqdm(total=total, initial=start, desc="oi-VAE fit", unit="it", leave=False)
+def _check_not_groups(y):
+    """Refuse the pre-0.2 call ``fit(X, groups)``: groups are a parameter now."""
+    if isinstance(y, GroupSpec) or (isinstance(y, (list, tuple)) and len(y)
+                                   and all(np.ndim(g) == 1 for g in y)):
+        raise TypeError("fit(X, y) takes no groups: the feature groups are a parameter "
+                        "of the estimator. Use OIVAE(groups=groups, ...).fit(X) (or "
+                        "model.set_params(groups=groups))")
 
 
 def _last_iteration(history):

@@ -193,7 +193,7 @@ def stc_to_groups(stcs, labels, *, mode="mean_flip", src=None, standardize="feat
     --------
     >>> labels = read_hcpmmp1_labels(subjects_dir, accept=True)  # doctest: +SKIP
     >>> grouped = stc_to_groups(stcs, labels, src=inv["src"])  # doctest: +SKIP
-    >>> model = OIVAE(n_components=8).fit(grouped.X, grouped.groups)  # doctest: +SKIP
+    >>> model = OIVAE(n_components=8, groups=grouped.groups).fit(grouped.X)  # doctest: +SKIP
     >>> maps = component_maps(model, grouped)  # doctest: +SKIP
     """
     _check_option("mode", mode, _LABEL_MODES + ("vertices",))
@@ -273,7 +273,7 @@ def component_maps(model, grouped):
         raise ValueError("model was not fitted on these groups: its groups are "
                          f"{model.groups_.names[:3]}... but grouped has "
                          f"{grouped.groups.names[:3]}...; fit with "
-                         "model.fit(grouped.X, grouped.groups)")
+                         "OIVAE(groups=grouped.groups).fit(grouped.X)")
     return grouped.paint(weights)
 
 
@@ -353,7 +353,7 @@ def _group_weights(model):
     weights = getattr(model, "group_weights_", None)
     if weights is None:
         raise ValueError(f"model ({type(model).__name__}) is not fitted: it has no "
-                         "group_weights_; call model.fit(grouped.X, grouped.groups) "
+                         "group_weights_; call OIVAE(groups=grouped.groups).fit(grouped.X) "
                          "first")
     return np.asarray(weights, dtype=np.float64)
 

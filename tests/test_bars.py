@@ -30,10 +30,10 @@ def test_make_bars():
 def test_bars_short_fit_separates_rows():
     """A shortened default fit: every row has its own component, unused ones pruned."""
     X, groups = make_bars(n_samples=2048, random_state=0)
-    model = OIVAE(n_components=8, n_iter=2500, random_state=0, verbose=False).fit(X, groups)
+    model = OIVAE(n_components=8, n_iter=2500, random_state=0, verbose=False, groups=groups).fit(X)
     assert _rows_recovered(model) == 8
     dense = OIVAE(n_components=8, lam=0.0, n_iter=300, random_state=0,
-                  verbose=False).fit(X, groups)
+                  verbose=False, groups=groups).fit(X)
     assert (dense.group_weights_ > 0).all()  # lambda = 0: no exact zeros (Fig. 2d)
 
 
@@ -51,7 +51,7 @@ def test_bars_paper_setting_three_seeds():
 @pytest.mark.slow
 def test_bars_k16_prunes_unneeded_components():
     X, groups = make_bars(n_samples=2048, random_state=0)
-    model = OIVAE(n_components=16, lam=1.0, random_state=0, verbose=False).fit(X, groups)
+    model = OIVAE(n_components=16, lam=1.0, random_state=0, verbose=False, groups=groups).fit(X)
     assert len(model.active_components_) <= 10
     assert (model.group_weights_[:, np.setdiff1d(np.arange(16),
                                                  model.active_components_)] == 0).all()

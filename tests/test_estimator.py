@@ -23,7 +23,7 @@ def linear_data():
 def fitted(linear_data):
     X, groups = linear_data
     return OIVAE(n_components=3, lam=0.05, n_iter=1500, batch_size=100, warmup=100,
-                 n_init=1, random_state=0, verbose=False).fit(X, groups)
+                 n_init=1, random_state=0, verbose=False, groups=groups).fit(X)
 
 
 def test_fit_attributes(fitted, linear_data):
@@ -58,7 +58,8 @@ def test_score_equals_exact_marginal_likelihood():
     groups = GroupSpec([np.array([4, 0]), np.array([1, 2, 3])])  # permuted features
     for latent_dim in (1, None):  # affine and identity generators
         model = OIVAE(n_components=2, lam=0.0, group_latent_dim=latent_dim, n_iter=800,
-                      batch_size=100, n_init=1, random_state=0, verbose=False).fit(X, groups)
+                      batch_size=100, n_init=1, random_state=0, verbose=False,
+                      groups=groups).fit(X)
         module = model.module_
         with torch.no_grad():
             M = module.loading_matrix().double().numpy()
@@ -75,9 +76,9 @@ def test_score_equals_exact_marginal_likelihood():
 def test_lam_prunes_to_exact_zeros(linear_data):
     X, groups = linear_data
     sparse = OIVAE(n_components=4, lam=0.5, n_iter=1500, batch_size=100, n_init=1,
-                   random_state=0, verbose=False).fit(X, groups)
+                   random_state=0, verbose=False, groups=groups).fit(X)
     dense = OIVAE(n_components=4, lam=0.0, n_iter=300, batch_size=100, n_init=1,
-                  random_state=0, verbose=False).fit(X, groups)
+                  random_state=0, verbose=False, groups=groups).fit(X)
     assert (sparse.group_weights_ == 0).sum() >= 4
     assert len(sparse.active_components_) < 4
     assert (dense.group_weights_ > 0).all()
@@ -105,10 +106,11 @@ def test_save_read_round_trip(fitted, linear_data, tmp_path):
 
 def test_fit_is_deterministic_and_returns_self():
     X, groups = make_bars(n_samples=128, random_state=0)
-    a = OIVAE(n_components=4, n_iter=50, batch_size=32, random_state=7, verbose=False)
-    assert a.fit(X, groups) is a
+    a = OIVAE(n_components=4, n_iter=50, batch_size=32, random_state=7, verbose=False,
+              groups=groups)
+    assert a.fit(X) is a
     b = OIVAE(n_components=4, n_iter=50, batch_size=32, random_state=7,
-              verbose=False).fit(X, groups)
+              verbose=False, groups=groups).fit(X)
     for pa, pb in zip(a.module_.parameters(), b.module_.parameters()):
         assert torch.equal(pa, pb)
 
@@ -124,7 +126,7 @@ def test_n_init_keeps_best_final_objective(monkeypatch):
 
     monkeypatch.setattr(OIVAE, "_run", recording_run)
     model = OIVAE(n_components=4, n_iter=60, batch_size=32, n_init=3, random_state=0,
-                  verbose=False).fit(X, groups)
+                  verbose=False, groups=groups).fit(X)
     assert len(finished) == 3
     assert len({score for score, _ in finished}) == 3  # different initialisations
     assert model.module_ is max(finished, key=lambda item: item[0])[1]
@@ -142,9 +144,9 @@ def test_not_fitted():
 def test_activated_input_generator(linear_data, tmp_path):
     """f_g(u) = V_g tanh(u) + b_g: decodes as such, and survives save and read."""
     X, groups = linear_data
-    model = OIVAE(n_components=2, lam=0.05, group_latent_dim=3, activate_input=True,
-                  n_iter=30, batch_size=100, n_init=1, random_state=0,
-                  verbose=False).fit(X, groups)
+    model = OIVAE(n_components=2, lam=0.05, groups=groups, group_latent_dim=3,
+                  activate_input=True, n_iter=30, batch_size=100, n_init=1,
+                  random_state=0, verbose=False).fit(X)
     module = model.module_
     z = torch.randn(4, 2, generator=torch.Generator().manual_seed(0))
     u = torch.einsum("gpk,nk->gnp", module.W.detach(), z)
@@ -160,6 +162,6 @@ def test_activated_input_generator(linear_data, tmp_path):
     np.testing.assert_array_equal(again.inverse_transform(z.numpy()),
                                   model.inverse_transform(z.numpy()))
     with pytest.raises(ValueError, match="identity generators .* activate_input"):
-        OIVAE(group_latent_dim=None, activate_input=True).fit(X, groups)
+        OIVAE(groups=groups, group_latent_dim=None, activate_input=True).fit(X)
     with pytest.raises(TypeError, match="activate_input"):
-        OIVAE(activate_input="yes").fit(X, groups)
+        OIVAE(groups=groups, activate_input="yes").fit(X)

@@ -17,7 +17,7 @@ from mne_oivae.datasets import make_bars
 def model():
     X, groups = make_bars(n_samples=64, size=4, random_state=0)
     return OIVAE(n_components=3, n_iter=20, batch_size=32, random_state=0,
-                 verbose=False).fit(X, groups)
+                 verbose=False, groups=groups).fit(X)
 
 
 class _Payload:
@@ -124,7 +124,7 @@ def _as_format_1(fname, module):
 def test_format_1_models_are_read_unchanged(tmp_path, encoder_hidden):
     X = np.random.default_rng(0).standard_normal((96, 10)).astype(np.float32)
     model = OIVAE(n_components=3, n_iter=30, batch_size=32, n_init=1, random_state=0,
-                  encoder_hidden=encoder_hidden, verbose=False).fit(X, GROUPS_SCRAMBLED)
+                  encoder_hidden=encoder_hidden, verbose=False, groups=GROUPS_SCRAMBLED).fit(X)
     assert not model.module_.layout.is_identity_order
     fname = model.save(tmp_path / "old.h5")
     _as_format_1(fname, model.module_)
@@ -139,10 +139,10 @@ def test_format_1_checkpoints_resume_unchanged(tmp_path):
     kwargs = dict(n_components=3, batch_size=32, n_init=1, random_state=0,
                   encoder_hidden=(5,), verbose=False)
     new, old = tmp_path / "new.h5", tmp_path / "old.h5"
-    first = OIVAE(n_iter=30, **kwargs).fit(X, GROUPS_SCRAMBLED, checkpoint=new)
+    first = OIVAE(n_iter=30, **kwargs, groups=GROUPS_SCRAMBLED).fit(X, checkpoint=new)
     old.write_bytes(new.read_bytes())
     _as_format_1(old, first.module_)
-    fits = [OIVAE(n_iter=60, **kwargs).fit(X, GROUPS_SCRAMBLED, checkpoint=ckpt, resume=True)
+    fits = [OIVAE(n_iter=60, **kwargs, groups=GROUPS_SCRAMBLED).fit(X, checkpoint=ckpt, resume=True)
             for ckpt in (new, old)]
     for (name, a), b in zip(fits[0].module_.state_dict().items(),
                             fits[1].module_.state_dict().values()):

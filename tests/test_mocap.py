@@ -324,7 +324,7 @@ def test_fit_oivae_on_cmu_layout(train, cmu_dir):
     from mne_oivae import OIVAE
 
     model = OIVAE(n_components=4, lam=0.1, n_iter=60, batch_size=64, random_state=0,
-                  verbose=False).fit(train.X, train.groups)
+                  verbose=False, groups=train.groups).fit(train.X)
     assert model.group_weights_.shape == (29, 4)
     assert model.groups_.names == train.groups.names
     test = load_cmu_trials(7, 12, path=cmu_dir, scaler=train.scaler, verbose=False)

@@ -68,8 +68,8 @@ def test_bvh_without_asf_fits_oivae(tmp_path, bvh_text):
     picks, groups = motion.rotation_groups()
     assert picks.size == 93 and groups.n_groups == 31 and groups.names[0] == "Hips"
     X = ChannelScaler(0.1).fit_transform(motion.data[:, picks])
-    model = OIVAE(n_components=2, n_iter=5, batch_size=12, n_init=1, random_state=0,
-                  verbose=False).fit(X, groups)
+    model = OIVAE(n_components=2, groups=groups, n_iter=5, batch_size=12, n_init=1,
+                  random_state=0, verbose=False).fit(X)
     assert model.group_weights_.shape == (31, 2)
 
 

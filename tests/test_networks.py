@@ -89,7 +89,7 @@ def test_network_recovery_f1():
 @pytest.mark.slow
 def test_oivae_recovers_planted_networks(sim):
     grouped = stc_to_groups(sim.stcs, sim.labels, src=sim.src)
-    model = OIVAE(random_state=0, verbose=False, **MEG_REGIONS).fit(grouped.X, grouped.groups)
+    model = OIVAE(random_state=0, verbose=False, **MEG_REGIONS, groups=grouped.groups).fit(grouped.X)
     f1, _ = network_recovery_f1(sim.true_sets, model.group_weights_)
     assert f1.mean() >= 0.8
 

@@ -17,7 +17,7 @@ from mne_oivae import OIVAE
 from mne_oivae.datasets import make_bars
 X, groups = make_bars(n_samples=256, size=4, random_state=0)
 model = OIVAE(n_components=3, n_iter=60, batch_size=32, random_state=123,
-              verbose=False).fit(X, groups)
+              verbose=False, groups=groups).fit(X)
 digest = hashlib.sha256()
 for name, value in model.module_.state_dict().items():
     digest.update(name.encode() + value.numpy().tobytes())
@@ -39,7 +39,7 @@ def test_checkpoint_resume_is_exact(tmp_path, monkeypatch):
     X, groups = make_bars(n_samples=128, size=4, random_state=0)
     kwargs = dict(n_components=3, n_iter=80, batch_size=32, n_init=1, random_state=5,
                   verbose=False)
-    reference = _params(OIVAE(**kwargs).fit(X, groups))
+    reference = _params(OIVAE(**kwargs, groups=groups).fit(X))
 
     ckpt = tmp_path / "fit.h5"
     epoch = Trainer.epoch
@@ -53,11 +53,11 @@ def test_checkpoint_resume_is_exact(tmp_path, monkeypatch):
 
     monkeypatch.setattr(Trainer, "epoch", crash_after_ten_epochs)
     with pytest.raises(KeyboardInterrupt):
-        OIVAE(**kwargs).fit(X, groups, checkpoint=ckpt, checkpoint_every=8)
+        OIVAE(**kwargs, groups=groups).fit(X, checkpoint=ckpt, checkpoint_every=8)
     monkeypatch.undo()
     assert ckpt.exists()
 
-    resumed = OIVAE(**kwargs).fit(X, groups, checkpoint=ckpt, checkpoint_every=8,
+    resumed = OIVAE(**kwargs, groups=groups).fit(X, checkpoint=ckpt, checkpoint_every=8,
                                   resume=True)
     for key, value in _params(resumed).items():
         assert torch.equal(value, reference[key]), key
@@ -67,11 +67,11 @@ def test_checkpoint_resume_is_exact(tmp_path, monkeypatch):
 def test_checkpoint_from_other_settings_is_refused(tmp_path):
     X, groups = make_bars(n_samples=64, size=4, random_state=0)
     ckpt = tmp_path / "fit.h5"
-    OIVAE(n_components=3, n_iter=8, batch_size=32, n_init=1, verbose=False).fit(
-        X, groups, checkpoint=ckpt)
+    OIVAE(n_components=3, n_iter=8, batch_size=32, n_init=1, verbose=False, groups=groups).fit(
+        X, checkpoint=ckpt)
     with pytest.raises(ValueError, match="made with n_components=3, but this fit uses "
                                          "n_components=4"):
-        OIVAE(n_components=4, n_iter=16, batch_size=32, n_init=1, verbose=False).fit(
-            X, groups, checkpoint=ckpt, resume=True)
+        OIVAE(n_components=4, n_iter=16, batch_size=32, n_init=1, verbose=False, groups=groups).fit(
+            X, checkpoint=ckpt, resume=True)
     with pytest.raises(ValueError, match="checkpoints follow one fit, but n_init=3"):
-        OIVAE(n_iter=16, batch_size=32).fit(X, groups, checkpoint=ckpt)
+        OIVAE(n_iter=16, batch_size=32, groups=groups).fit(X, checkpoint=ckpt)

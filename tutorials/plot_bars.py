@@ -43,7 +43,7 @@ fig.suptitle("six training images")
 # the group lasso ramped up over the first 1000 of 10000 iterations, and the
 # best of three initialisations (``n_init=3``, by the final training objective). ``lam`` is the group-lasso strength per observation
 # (see :doc:`/model`).
-models = {lam: OIVAE(n_components=8, lam=lam, random_state=0, verbose=False).fit(X, groups)
+models = {lam: OIVAE(n_components=8, lam=lam, random_state=0, verbose=False, groups=groups).fit(X)
           for lam in (1.0, 0.0)}
 
 # %%

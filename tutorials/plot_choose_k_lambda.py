@@ -43,8 +43,9 @@ scores = np.empty((len(lams), len(n_components)))
 n_active = np.empty_like(scores, dtype=int)
 models = {}
 for (i, lam), (k, K) in itertools.product(enumerate(lams), enumerate(n_components)):
-    model = OIVAE(n_components=K, lam=lam, n_init=1, random_state=0, verbose=False)
-    model.fit(X_train, groups)
+    model = OIVAE(n_components=K, lam=lam, groups=groups, n_init=1, random_state=0,
+                  verbose=False)
+    model.fit(X_train)
     scores[i, k] = model.score(X_test, n_importance=100)
     n_active[i, k] = model.active_components_.size
     models[K, lam] = model
@@ -101,8 +102,8 @@ def map_agreement(weights_a, weights_b):
 
 seeds = range(4)
 fits = {lam: [models[8, lam]] + [
-    OIVAE(n_components=8, lam=lam, n_init=1, random_state=seed, verbose=False).fit(
-        X_train, groups) for seed in seeds[1:]] for lam in (1.0, 0.0)}
+    OIVAE(n_components=8, lam=lam, n_init=1, random_state=seed, verbose=False, groups=groups).fit(
+        X_train) for seed in seeds[1:]] for lam in (1.0, 0.0)}
 
 fig, axes = plt.subplots(2, len(seeds), figsize=(10, 4.8), layout="constrained",
                          sharex=True, sharey=True)

@@ -91,8 +91,8 @@ print(grouped)
 # number of planted networks: the surplus is pruned. A single initialisation
 # sometimes merges two networks into one component; the best of three by the
 # training objective (``n_init=3``) did not in 18 simulations.
-model = OIVAE(**MEG_REGIONS, random_state=0, verbose=False)
-model.fit(grouped.X, grouped.groups)
+model = OIVAE(**MEG_REGIONS, groups=grouped.groups, random_state=0, verbose=False)
+model.fit(grouped.X)
 print(f"active components: {model.active_components_.tolist()}")
 fig = plot_group_weights(model, normalize=True, show=False,
                          title="region weights of every component")

@@ -77,9 +77,10 @@ print(f"training: {train.X.shape[0]} frames, {train.X.shape[1]} angles in "
 # (:data:`~mne_oivae.presets.MOCAP_RECIPE`: the paper's generators, ``lam`` 0.2
 # per frame; the preset documents how it was chosen). The VAE is the same model
 # with ``lam=0``.
-oivae = OIVAE(**MOCAP_RECIPE, random_state=0, verbose=False).fit(train.X, train.groups)
-vae = OIVAE(**dict(MOCAP_RECIPE, lam=0.0), random_state=0, verbose=False).fit(
-    train.X, train.groups)
+oivae = OIVAE(groups=train.groups, **MOCAP_RECIPE, random_state=0, verbose=False).fit(
+    train.X)
+vae = OIVAE(groups=train.groups, **dict(MOCAP_RECIPE, lam=0.0), random_state=0,
+            verbose=False).fit(train.X)
 
 for name, model in (("oi-VAE", oivae), ("VAE", vae)):
     print(f"{name:>6}: held-out log p(x) per frame, walk 11: "

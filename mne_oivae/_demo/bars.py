@@ -30,9 +30,9 @@ def run(out_dir, quick=False, random_state=0):
     matplotlib.use("Agg")
     X, groups = make_bars(n_samples=2048, random_state=random_state)
     settings = dict(BARS, **({"n_iter": 300, "n_init": 1} if quick else {}))
-    model = OIVAE(**settings, random_state=random_state)
+    model = OIVAE(**settings, groups=groups, random_state=random_state)
     start = time.perf_counter()
-    model.fit(X, groups)
+    model.fit(X)
     elapsed = time.perf_counter() - start
     components, share = match_components(model.group_weights_)
     print(f"oi-VAE on bars: {X.shape[0]} images of 8 x 8, K = 8, lambda = {model.lam}, "

@@ -54,9 +54,10 @@ def run(out_dir, quick=False, *, subjects_dir=None, accept=False, random_state=0
                             accept=accept, random_state=random_state, verbose=False)
     grouped = stc_to_groups(sim.stcs, sim.labels, src=sim.src, verbose=False)
     settings = dict(MEG_REGIONS, **({"n_iter": 300, "lam_warmup": 150} if quick else {}))
-    model = OIVAE(random_state=random_state, verbose=False, **settings)
+    model = OIVAE(**settings, groups=grouped.groups, random_state=random_state,
+                  verbose=False)
     start = time.perf_counter()
-    model.fit(grouped.X, grouped.groups)
+    model.fit(grouped.X)
     print(f"oi-VAE on {len(sim.stcs)} simulated source estimates (fsaverage ico-3): "
           f"{grouped.X.shape[0]} time points x {grouped.X.shape[1]} HCP-MMP1 regions, "
           f"K = {model.n_components}, lambda = {model.lam}, "

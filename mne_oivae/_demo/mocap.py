@@ -78,8 +78,8 @@ def run(out_dir, quick=False, *, path=None, download=True, drop_constant=False,
     n_iter = (300 if quick else MOCAP_RECIPE["n_iter"]) if n_iter is None else n_iter
     params = dict(MOCAP_RECIPE, n_components=n_components, lam=lam, n_iter=n_iter,
                   batch_size=min(MOCAP_RECIPE["batch_size"], data.X.shape[0]))
-    model = OIVAE(**params, random_state=random_state, verbose=verbose).fit(
-        data.X, data.groups)
+    model = OIVAE(groups=data.groups, **params, random_state=random_state,
+                  verbose=verbose).fit(data.X)
     table = top_joints_table(model.group_weights_, data.groups.names)
     print(f"oi-VAE (K={n_components}, lambda={lam:g}) on CMU subject 7, walk trials "
           f"{trials[0]}-{trials[-1]} ({data.X.shape[0]} frames, "

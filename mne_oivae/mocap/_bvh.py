@@ -58,6 +58,12 @@ class BVHMotion:
         The leading rest-pose frame if the file has one (see :func:`read_bvh`).
     fname : str
         The file read.
+
+    Examples
+    --------
+    >>> motion = read_bvh("07_01.bvh")  # doctest: +SKIP
+    >>> motion.joint_names[:3], motion.data.shape  # doctest: +SKIP
+    (['Hips', 'LHipJoint', 'LeftUpLeg'], (316, 96))
     """
 
     joint_names: list
