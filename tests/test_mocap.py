@@ -415,8 +415,8 @@ def test_figures_statistics(skeleton):
     observed, null, p_value = figures.coherence(leg, dist, n_permutations=200)
     assert observed == figures.top_joint_distance(leg, dist) and 0 < p_value <= 1
     assert figures.pruned_share(np.array([[1.0], [3.0]]), ["ltoes", "lfemur"]) == 0.25
-    channels = ["ltibia_rx", "lfemur_rx"]  # knee limits -10..170 in the stand-in ASF
-    frames = np.array([[0.0, 0.0], [175.0, 0.0], [20.0, -170.0], [30.0, 10.0]])
+    channels = ["ltibia_rx", "lfemur_rx"]  # knee -10..170, thigh -160..20; 1 degree slack
+    frames = np.array([[0.0, 0.0], [175.0, 0.0], [20.0, -170.0], [170.5, 10.0]])
     outside, below = figures.plausibility(skeleton, frames, channels, floor=-100.0)
     assert outside == pytest.approx(2 / 8) and below == 0.0
     _, below = figures.plausibility(skeleton, frames, channels, floor=10.0)
