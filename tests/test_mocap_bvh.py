@@ -84,6 +84,8 @@ def test_bvh_mapping_errors(tmp_path, skeleton, bvh_text):
         read_bvh(fname, skeleton, mapping=swapped)
     with pytest.raises(TypeError, match="skeleton must be a Skeleton"):
         read_bvh(fname, "07.asf")
+    with pytest.raises(ValueError, match="needs the skeleton"):
+        read_bvh(fname, mapping=CMU_BVH_TO_ASF)
     with pytest.raises(TypeError, match="rest_frame must be"):
         read_bvh(fname, rest_frame="yes")
 

@@ -167,6 +167,9 @@ def read_bvh(fname, skeleton=None, *, mapping=None, rest_frame="auto"):
     if skeleton is not None and not isinstance(skeleton, Skeleton):
         raise TypeError("skeleton must be a Skeleton (see read_asf) or None, got "
                         f"{type(skeleton).__name__}")
+    if skeleton is None and mapping is not None:
+        raise ValueError("mapping names the ASF bones of BVH joints, so it needs the "
+                         "skeleton: pass skeleton=read_asf(<subject>.asf) too")
     motion = _BVHParser(fname).parse(rest_frame)
     if skeleton is None:
         return motion
