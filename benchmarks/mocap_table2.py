@@ -2,25 +2,31 @@
 
 oi-VAE with K = 4, 8, 16 and the plain grouped VAE (lambda = 0, K = 16) are
 trained on the first 1, 2, 5 and 10 walk trials of CMU subject 7 and scored
-(``OIVAE.score``: importance-sampled log p(x) per frame) on a held-out walk
-(07_11) and on the brisk walk 07_12. The last line reports the gain of the best
-oi-VAE over the VAE with 1 and 2 training trials:
-``walk_gain_1=<x> walk_gain_2=<x> brisk_gain_1=<x> brisk_gain_2=<x>``.
+(``OIVAE.score_samples``: importance-sampled log p(x) of every frame) on the
+held-out walk 07_11 and on the brisk walk 07_12, both as the sum over the
+trial's frames (the paper's unit) and per frame. 07_12 starts with an all-zero
+frame (root at the origin, every angle 0), far outside the training range: it
+is scored with and without that frame, and the gains use it without.
 
-Channels that never move in the training trials (CMU's fingers) are left out
-unless ``--keep-constant`` is given: every model predicts them to the noise
-floor, so they add a large term common to all models that would only blur the
-comparison per frame.
+Two configurations (``mne_oivae.presets``): ``--config paper`` is
+``MOCAP_PAPER`` (the reference implementation's model and training, lambda = 1
+on the whole-data objective, i.e. ``lam = 1 / n_frames`` per frame);
+``--config recipe`` is ``MOCAP_RECIPE``. Scores are averaged over ``--seeds``.
+The last line reports the gain of the best oi-VAE over the VAE, per frame, with
+1 and 2 training trials: ``walk_gain_1=<x> walk_gain_2=<x> brisk_gain_1=<x>
+brisk_gain_2=<x>``.
 
 Usage::
 
-    python benchmarks/mocap_table2.py [--path DIR] [--no-download] [--n-iter N]
+    python benchmarks/mocap_table2.py --config paper [--n-iter N] [--seeds 0 1]
+        [--save-dir DIR] [--path DIR] [--no-download]
 
-The CMU files are looked up in ``--path``, else in ``../shared/data/cmu_mocap``
-next to the repository (or ``$MNE_OIVAE_SHARED_DATA/cmu_mocap``), else where
-:func:`mne_oivae.mocap.load_cmu_trials` looks (``$MNE_OIVAE_MOCAP_PATH``, the user
-cache), and downloaded from the CMU database if missing. Without them the script
-exits with status 2 and a "data not found" message naming where it looked.
+``--save-dir`` keeps the models trained on trials 1-10 (``<config>_<model>_seed<s>.h5``)
+for ``benchmarks/mocap_figures.py``. The CMU files are looked up in ``--path``,
+else in ``../shared/data/cmu_mocap`` next to the repository (or
+``$MNE_OIVAE_SHARED_DATA/cmu_mocap``), else where
+:func:`mne_oivae.mocap.load_cmu_trials` looks, and downloaded if missing.
+Without them the script exits with status 2 and a "data not found" message.
 """
 
 import argparse
@@ -29,92 +35,143 @@ import sys
 import time
 from pathlib import Path
 
+import numpy as np
+import torch
+
 from mne_oivae import OIVAE
-from mne_oivae.mocap import (SUBJECT7_BRISK_WALK, MocapDataNotFoundError,
-                             load_cmu_trials)
+from mne_oivae.mocap import SUBJECT7_BRISK_WALK, MocapDataNotFoundError, load_cmu_trials
+from mne_oivae.presets import MOCAP_PAPER, MOCAP_RECIPE
 
 N_TRAIN = (1, 2, 5, 10)
 HELD_OUT_WALK = 11
 MODELS = [("oi-VAE K=4", 4, None), ("oi-VAE K=8", 8, None), ("oi-VAE K=16", 16, None),
           ("VAE K=16", 16, 0.0)]
+CONFIGS = {"paper": MOCAP_PAPER, "recipe": MOCAP_RECIPE}
+TESTS = ("walk", "brisk", "brisk_all")  # brisk: 07_12 without its all-zero frame 1
 SHARED = Path(os.environ.get("MNE_OIVAE_SHARED_DATA",
-                            Path(__file__).resolve().parents[2] / "shared" / "data"),
+                             Path(__file__).resolve().parents[2] / "shared" / "data"),
               ) / "cmu_mocap"
 
 
-def table2(path=None, *, download=True, drop_constant=True, lam=0.1, n_iter=3000,
-           n_importance=200, seed=0):
-    """Fit every model on every training-set size; return {(name, n, test): score}."""
+def model_params(config, n_components, lam, n_frames):
+    """OIVAE parameters of one Table 2 model trained on *n_frames* frames."""
+    params = dict(CONFIGS[config], n_components=n_components)
+    if lam is not None:
+        params["lam"] = lam
+    elif config == "paper":
+        params["lam"] = 1.0 / n_frames  # the paper's lambda = 1, whole-data objective
+    return params
+
+
+def table2(config, path=None, *, download=True, n_iter=None, n_importance=200,
+           seeds=(0,), save_dir=None):
+    """Fit every model on every training-set size.
+
+    Returns ``{(name, n, test): log-likelihoods per frame}`` (mean over seeds)
+    for the tests of :data:`TESTS`.
+    """
     common = dict(path=path, download=download, verbose=False)
-    train_sets = {n: load_cmu_trials(7, list(range(1, n + 1)), drop_constant=drop_constant,
-                                     **common) for n in N_TRAIN}
     scores = {}
-    for n, train in train_sets.items():
-        tests = {test: load_cmu_trials(7, trial, scaler=train.scaler, **common).X
-                 for test, trial in (("walk", HELD_OUT_WALK),
-                                     ("brisk", SUBJECT7_BRISK_WALK))}
-        for name, n_components, model_lam in MODELS:
-            start = time.perf_counter()
-            model = OIVAE(n_components=n_components,
-                          lam=lam if model_lam is None else model_lam, n_iter=n_iter,
-                          random_state=seed, verbose=False, groups=train.groups).fit(train.X)
-            for test, X in tests.items():
-                scores[name, n, test] = model.score(X, n_importance=n_importance)
-            print(f"  {name:<12} {n:>2} trial(s): walk {scores[name, n, 'walk']:9.2f}  "
-                  f"brisk {scores[name, n, 'brisk']:9.2f}  "
-                  f"({time.perf_counter() - start:.0f} s)", flush=True)
+    for n in N_TRAIN:
+        train = load_cmu_trials(7, list(range(1, n + 1)), **common)
+        walk = load_cmu_trials(7, HELD_OUT_WALK, scaler=train.scaler, **common).X
+        brisk = load_cmu_trials(7, SUBJECT7_BRISK_WALK, scaler=train.scaler, **common).X
+        for name, n_components, lam in MODELS:
+            params = model_params(config, n_components, lam, train.X.shape[0])
+            if n_iter is not None:
+                params["n_iter"] = n_iter
+            runs = []
+            for seed in seeds:
+                start = time.perf_counter()
+                model = OIVAE(groups=train.groups, **params, random_state=seed,
+                              verbose=False).fit(train.X)
+                brisk_all = model.score_samples(brisk, n_importance=n_importance)
+                runs.append((model.score_samples(walk, n_importance=n_importance),
+                             brisk_all[1:], brisk_all))
+                if save_dir is not None and n == N_TRAIN[-1]:
+                    model.save(Path(save_dir) / model_file(config, name, seed),
+                               overwrite=True)
+                print(f"  {name:<12} {n:>2} trial(s) seed {seed}: per frame walk "
+                      f"{runs[-1][0].mean():8.2f}  brisk {runs[-1][1].mean():8.2f}  "
+                      f"({time.perf_counter() - start:.0f} s)", flush=True)
+            for k, test in enumerate(TESTS):
+                scores[name, n, test] = np.mean([run[k] for run in runs], axis=0)
     return scores
 
 
-def format_table(scores):
-    """The paper's layout: one row per model, training-set sizes per test trial."""
-    sizes = "".join(f"{n:>9}" for n in N_TRAIN)
-    lines = [f"{'':<14}{'held-out walk 07_11':^36}  {'brisk walk 07_12':^36}",
-             f"{'train trials':<14}{sizes}  {sizes}"]
+def model_file(config, name, seed):
+    """File name of a saved model trained on trials 1-10."""
+    return f"{config}_{name.replace(' ', '_').replace('=', '')}_seed{seed}.h5"
+
+
+def format_table(scores, reduce="mean"):
+    """The paper's layout: one row per model, training-set sizes per test trial.
+
+    ``reduce="sum"`` gives the log-likelihood of the whole trial (the paper's
+    unit), ``"mean"`` the log-likelihood per frame.
+    """
+    width, digits = (11, 0) if reduce == "sum" else (9, 1)
+    sizes = "".join(f"{n:>{width}}" for n in N_TRAIN)
+    titles = ("held-out walk 07_11", "brisk walk 07_12 w/o frame 1",
+              "07_12 with its zero frame")
+    lines = [f"{'':<14}" + "  ".join(f"{t:^{4 * width}}" for t in titles),
+             f"{'train trials':<14}{sizes}  {sizes}  {sizes}"]
     for name, _, _ in MODELS:
-        cells = ["".join(f"{scores[name, n, test]:>9.2f}" for n in N_TRAIN)
-                 for test in ("walk", "brisk")]
-        lines.append(f"{name:<14}{cells[0]}  {cells[1]}")
+        cells = ["".join(f"{getattr(np, reduce)(scores[name, n, test]):>{width}.{digits}f}"
+                         for n in N_TRAIN) for test in TESTS]
+        lines.append(f"{name:<14}{'  '.join(cells)}")
     return "\n".join(lines)
 
 
 def gains(scores):
-    """Best oi-VAE minus VAE log-likelihood per frame with 1 and 2 training trials."""
+    """Best oi-VAE minus VAE log-likelihood per frame with 1 and 2 training trials.
+
+    07_12 is scored without its all-zero frame 1.
+    """
     out = {}
     for test in ("walk", "brisk"):
         for n in (1, 2):
-            best = max(scores[name, n, test] for name, _, lam in MODELS if lam is None)
-            out[f"{test}_gain_{n}"] = best - scores["VAE K=16", n, test]
+            best = max(np.mean(scores[name, n, test]) for name, _, lam in MODELS
+                       if lam is None)
+            out[f"{test}_gain_{n}"] = best - np.mean(scores["VAE K=16", n, test])
     return out
 
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--config", choices=tuple(CONFIGS), default="paper")
     parser.add_argument("--path", default=None, help="folder with the CMU files")
     parser.add_argument("--no-download", action="store_true",
                         help="fail instead of downloading missing files")
-    parser.add_argument("--keep-constant", action="store_true",
-                        help="keep channels that never move in the training trials")
-    parser.add_argument("--lam", type=float, default=0.1,
-                        help="oi-VAE group-lasso strength per frame")
-    parser.add_argument("--n-iter", type=int, default=3000, help="training iterations")
+    parser.add_argument("--n-iter", type=int, default=None,
+                        help="training iterations (default: the preset's)")
     parser.add_argument("--n-importance", type=int, default=200,
-                        help="importance samples per frame in score()")
-    parser.add_argument("--seed", type=int, default=0)
+                        help="importance samples per frame")
+    parser.add_argument("--seeds", type=int, nargs="+", default=[0])
+    parser.add_argument("--save-dir", default=None,
+                        help="where to save the models trained on trials 1-10")
     args = parser.parse_args(argv)
+    torch.set_num_threads(1)
     path = args.path if args.path is not None else (SHARED if SHARED.is_dir() else None)
-    print(f"Table 2: CMU subject 7, lambda={args.lam:g}, {args.n_iter} iterations",
-          flush=True)
+    n_iter = args.n_iter or CONFIGS[args.config]["n_iter"]
+    print(f"Table 2, --config {args.config}: CMU subject 7, {n_iter} iterations, "
+          f"seeds {args.seeds}, {args.n_importance} importance samples", flush=True)
+    if args.save_dir is not None:
+        Path(args.save_dir).mkdir(parents=True, exist_ok=True)
     try:
-        scores = table2(path, download=not args.no_download,
-                        drop_constant=not args.keep_constant, lam=args.lam,
-                        n_iter=args.n_iter, n_importance=args.n_importance,
-                        seed=args.seed)
+        scores = table2(args.config, path, download=not args.no_download,
+                        n_iter=n_iter, n_importance=args.n_importance,
+                        seeds=tuple(args.seeds), save_dir=args.save_dir)
     except MocapDataNotFoundError as exc:
         print(f"mocap_table2: {exc}", file=sys.stderr)
         return 2
-    print("\nTest log-likelihood per frame (higher is better)")
-    print(format_table(scores))
+    print("\nTest log-likelihood of the whole trial (the paper's unit; higher is better)")
+    print(format_table(scores, "sum"))
+    print("\nTest log-likelihood per frame")
+    print(format_table(scores, "mean"))
+    print("\nThe paper's Table 2 values are not bundled with this script (compare with "
+          "Table 2 of Ainsworth et al., ICML 2018). Gains: best oi-VAE minus VAE, per "
+          "frame, 07_12 without its all-zero frame 1.")
     print(" ".join(f"{key}={value:.3f}" for key, value in gains(scores).items()))
     return 0
 

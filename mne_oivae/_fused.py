@@ -149,28 +149,32 @@ class GeneratorSpec(NamedTuple):
     blocks: list  # (a, b, start, stop, width) of every bucket
     activation: Activation
     workspace: Workspace
+    activate_input: bool = False  # f_g(u) = layers(activation(u)), e.g. V tanh(u) + b
     n_replicas: int = 1
 
     @classmethod
-    def from_buckets(cls, spans, widths, activation):
+    def from_buckets(cls, spans, widths, activation, activate_input=False):
         blocks, start = [], 0
         for (a, b), width in zip(spans, widths):
             blocks.append((a, b, start, start + (b - a) * width, width))
             start += (b - a) * width
-        return cls(blocks, activation, Workspace())
+        return cls(blocks, activation, Workspace(), activate_input)
 
     def replicated(self, n_replicas):
         """The spec of *n_replicas* copies of this (single-model) spec."""
         blocks = [tuple(n_replicas * v for v in block[:4]) + (block[4],)
                   for block in self.blocks]
-        return GeneratorSpec(blocks, self.activation, Workspace(), n_replicas)
+        return GeneratorSpec(blocks, self.activation, Workspace(), self.activate_input,
+                             n_replicas)
 
 
-def hidden_layers(u, weights, biases, activation, a, b, workspace=None):
+def hidden_layers(u, weights, biases, activation, a, b, workspace=None,
+                  activate_input=False):
     """Hidden layers of groups a..b-1: a list of (b - a, n, width) activations.
 
-    The list starts with the input, ``u[a:b]`` transposed, and ends with the
-    input of the output layer.
+    The list starts with the input, ``u[a:b]`` transposed, then (if
+    *activate_input*) its activation, and ends with the input of the output
+    layer.
 
     Parameters
     ----------
@@ -184,9 +188,15 @@ def hidden_layers(u, weights, biases, activation, a, b, workspace=None):
     workspace : Workspace | None
         Where to write the outputs (no autograd); ``None`` allocates them,
         differentiably when autograd is on.
+    activate_input : bool
+        Apply *activation* to the input before the first layer.
     """
     act = activation.function if torch.is_grad_enabled() else activation.inplace
     outputs = [u[a:b].transpose(1, 2)]
+    if activate_input:
+        out = outputs[0].clone() if workspace is None else workspace.get(
+            "activated", outputs[0].shape, u).copy_(outputs[0])
+        outputs.append(act(out))
     for layer, (weight, bias) in enumerate(zip(weights, biases)):
         out = None if workspace is None else workspace.get(
             f"hidden{layer}", (b - a, u.shape[2], weight.shape[2]), u)
@@ -257,7 +267,8 @@ class _GaussianLogLikelihood(torch.autograd.Function):
         sq = x.new_empty(n_padded)
         expansions = []  # per expanded bucket: h^T r and sum_n r, both small
         for (a, b, start, stop, width), V in zip(spec.blocks, outs):
-            h = hidden_layers(u, weights, biases, spec.activation, a, b, ws)[-1]
+            h = hidden_layers(u, weights, biases, spec.activation, a, b, ws,
+                              spec.activate_input)[-1]
             cols = x[:, start:stop].view(n, b - a, width)
             cols.sub_(bias[start:stop].view(b - a, width))
             square = ws.get("square", cols.shape, x)
@@ -296,6 +307,7 @@ class _GaussianLogLikelihood(torch.autograd.Function):
         spec, n_layers, ws = ctx.spec, ctx.n_layers, ctx.spec.workspace
         weights, biases, outs = _split(params, n_layers)
         need = ctx.needs_input_grad
+        act_in = int(spec.activate_input)  # hs[act_in] is the first weighted layer's input
         residual, ctx.residual = ctx.residual, None
         expansions, ctx.expansions = iter(ctx.expansions), None
         n, n_padded = residual.shape
@@ -312,7 +324,8 @@ class _GaussianLogLikelihood(torch.autograd.Function):
         grad_biases = [torch.empty_like(b_) for b_ in biases]
         grad_outs = []
         for (a, b, start, stop, width), V in zip(spec.blocks, outs):
-            hs = hidden_layers(u, weights, biases, spec.activation, a, b, ws)
+            hs = hidden_layers(u, weights, biases, spec.activation, a, b, ws,
+                               spec.activate_input)
             g_shape = hs[-1].shape
             if _expanded(width, V.shape[1]):
                 # the gradient of the means is q = r * scale; r was never written:
@@ -323,7 +336,7 @@ class _GaussianLogLikelihood(torch.autograd.Function):
                 grad_bias[start:stop] = r_sum.mul_(block_scale.squeeze(1)).view(-1)
                 Vs = V * block_scale
                 x_t = residual[:, start:stop].view(n, b - a, width).transpose(0, 1)
-                if n_layers == 0:
+                if not (n_layers or act_in):
                     if need[1]:  # (groups, p, n)
                         torch.bmm(Vs, x_t.transpose(1, 2), out=grad_u[a:b]).baddbmm_(
                             torch.bmm(Vs, V.transpose(1, 2)), hs[0].transpose(1, 2),
@@ -340,20 +353,25 @@ class _GaussianLogLikelihood(torch.autograd.Function):
                                  if width <= _NARROW else torch.bmm(hs[-1].transpose(1, 2), q))
                 if not (n_layers or need[1]):
                     continue
-                if n_layers == 0:  # (groups, p, n) = V q^T
+                if not (n_layers or act_in):  # (groups, p, n) = V q^T
                     _bmm(V, q.transpose(1, 2), grad_u[a:b])
                     continue
                 g = torch.bmm(q, V.transpose(1, 2),
                               out=ws.get(f"grad{n_layers - 1}", g_shape, q))
             for layer in reversed(range(n_layers)):
-                spec.activation.derivative(g, hs[layer + 1])
-                torch.bmm(hs[layer].transpose(1, 2), g, out=grad_weights[layer][a:b])
+                spec.activation.derivative(g, hs[layer + act_in + 1])
+                torch.bmm(hs[layer + act_in].transpose(1, 2), g,
+                          out=grad_weights[layer][a:b])
                 torch.sum(g, 1, keepdim=True, out=grad_biases[layer][a:b])
-                if layer:
+                if layer or act_in:
                     g = torch.bmm(g, weights[layer][a:b].transpose(1, 2),
-                                  out=ws.get(f"grad{layer - 1}", hs[layer].shape, g))
+                                  out=ws.get(f"grad{layer - 1}", hs[layer + act_in].shape,
+                                             g))
                 elif need[1]:  # (groups, p, n), the transposed product: p is narrow
                     torch.bmm(weights[0][a:b], g.transpose(1, 2), out=grad_u[a:b])
+            if act_in and need[1]:
+                spec.activation.derivative(g, hs[1])
+                grad_u[a:b] = g.transpose(1, 2)
         if position is not None:
             grad_bias = grad_bias[position]
         return (None, grad_u, grad_bias, grad_log_var, None, None, None, None,

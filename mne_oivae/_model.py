@@ -119,10 +119,13 @@ class OIVAEModule(nn.Module):
         Nonlinearity of hidden layers.
     generator : torch.Generator
         Source of the random initialisation.
+    activate_input : bool
+        Apply ``activation`` to W(g) z before the first layer: with no hidden
+        layers, f_g(u) = V_g tanh(u) + b_g (the paper's motion-capture model).
     """
 
     def __init__(self, layout, n_components, group_latent_dim, generator_hidden,
-                 encoder_hidden, activation, generator):
+                 encoder_hidden, activation, generator, activate_input=False):
         super().__init__()
         self.layout = layout
         self.activation = ACTIVATIONS[activation]
@@ -178,7 +181,8 @@ class OIVAEModule(nn.Module):
         else:
             self._spec = GeneratorSpec.from_buckets(
                 [(a, b) for a, b, *_ in layout.buckets],
-                [width for *_, width, _ in layout.buckets], self.activation)
+                [width for *_, width, _ in layout.buckets], self.activation,
+                activate_input)
         self.feature_bias = nn.Parameter(torch.zeros(n_feat))
         self.log_var = nn.Parameter(torch.zeros(n_feat))
         # A feature that never varies (a finger channel in motion capture) would
@@ -253,7 +257,9 @@ class OIVAEModule(nn.Module):
         n = z.shape[0]
         u, weights = self._generator_inputs(z)
         outs = [torch.bmm(hidden_layers(u, self.gen_weights, self.gen_biases,
-                                        self.activation, a, b)[-1], V).transpose(0, 1)
+                                        self.activation, a, b,
+                                        activate_input=self._spec.activate_input)[-1],
+                          V).transpose(0, 1)
                 .reshape(n, -1) for (a, b, *_), V in zip(self._spec.blocks, weights)]
         out = outs[0] if len(outs) == 1 else torch.cat(outs, dim=1)
         if self.padded_position is not None:

@@ -87,6 +87,12 @@ class OIVAE(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
     activation : str
         Hidden-layer nonlinearity: ``"tanh"``, ``"relu"``, ``"softplus"``,
         ``"elu"`` or ``"sigmoid"``.
+    activate_input : bool
+        Apply ``activation`` to :math:`u = W^{(g)} z` before the generator's
+        layers. With ``generator_hidden=()`` and ``activation="tanh"`` every
+        generator is :math:`f_g(u) = V_g \tanh(u) + b_g`, the reference
+        implementation's motion-capture model (see
+        :data:`mne_oivae.presets.MOCAP_PAPER`). Needs ``group_latent_dim``.
     prior_scale : float
         Standard deviation of the N(0, prior_scale^2) prior on the generator
         parameters (not on W, not on the noise variances).
@@ -205,9 +211,9 @@ class OIVAE(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
 
     def __init__(self, n_components=8, lam=1.0, *, groups=None, group_latent_dim=1,
                  generator_hidden=(),
-                 encoder_hidden=(), activation="tanh", prior_scale=1.0, n_iter=10000,
-                 batch_size=256, lr=1e-2, mc_samples=1, warmup=0, lam_warmup="auto",
-                 n_init=3, random_state=None, device="auto", verbose=None):
+                 encoder_hidden=(), activation="tanh", activate_input=False, prior_scale=1.0,
+                 n_iter=10000, batch_size=256, lr=1e-2, mc_samples=1, warmup=0,
+                 lam_warmup="auto", n_init=3, random_state=None, device="auto", verbose=None):
         self.n_components = n_components
         self.lam = lam
         self.groups = groups
@@ -215,6 +221,7 @@ class OIVAE(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
         self.generator_hidden = generator_hidden
         self.encoder_hidden = encoder_hidden
         self.activation = activation
+        self.activate_input = activate_input
         self.prior_scale = prior_scale
         self.n_iter = n_iter
         self.batch_size = batch_size
@@ -410,6 +417,11 @@ class OIVAE(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
             raise ValueError("identity generators (group_latent_dim=None) take no hidden "
                              f"layers, got generator_hidden={p['generator_hidden']}")
         check_option("activation", p["activation"], tuple(ACTIVATIONS))
+        validate_type(p["activate_input"], bool, "activate_input")
+        if p["group_latent_dim"] is None and p["activate_input"]:
+            raise ValueError("identity generators (group_latent_dim=None) have no input to "
+                             "activate; set group_latent_dim (e.g. 8) to use "
+                             "activate_input=True")
         p["prior_scale"] = check_float(p["prior_scale"], "prior_scale", 0, strict=True)
         p["n_iter"] = check_int(p["n_iter"], "n_iter", minimum=1)
         p["batch_size"] = check_int(p["batch_size"], "batch_size", minimum=1)
@@ -661,7 +673,7 @@ def _build_module(layout, params, seed=0):
     return OIVAEModule(layout, params["n_components"],
                        params["group_latent_dim"], params["generator_hidden"],
                        params["encoder_hidden"], params["activation"],
-                       torch.Generator().manual_seed(seed))
+                       torch.Generator().manual_seed(seed), params["activate_input"])
 
 
 # -- helpers -------------------------------------------------------------------
@@ -854,8 +866,8 @@ def _load_checkpoint(fname, trainer, params, shape):
     meta, arrays, version = read_state(fname, "checkpoint")
     saved = _params_from_json(meta["params"])
     for key in ("n_components", "group_latent_dim", "generator_hidden", "encoder_hidden",
-                "activation", "batch_size"):
-        if saved[key] != params[key]:
+                "activation", "activate_input", "batch_size"):
+        if saved.get(key, False) != params[key]:
             raise ValueError(f"checkpoint {fname} was made with {key}={saved[key]!r}, "
                              f"but this fit uses {key}={params[key]!r}")
     if list(shape) != meta["shape"]:

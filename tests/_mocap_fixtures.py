@@ -188,3 +188,64 @@ def write_cmu_subject(dirname, subject=7, trials=(1, 2), *, n_frames=240, layout
         motion = make_motion(n_frames, speed=1.6 if trial in brisk else 1.0, seed=trial)
         (folder / f"{sub}_{trial:02d}.amc").write_text(make_amc_text(motion))
     return Path(dirname)
+
+
+def make_bvh_text(skeleton, motion, *, rest_frame=True, decimals=6):
+    """Return *motion* as the text of a CMU-conversion BVH file (like ``07_01.bvh``).
+
+    Every bone becomes the joint of :data:`~mne_oivae.mocap.CMU_BVH_TO_ASF` at its
+    start, with the rotation ``R = C M C^-1`` (``C`` the bone's axis rotation, ``M``
+    its AMC rotation) as ZYX channels, the root with its positions first; the rest
+    pose frame is written as integers, as the conversion does.
+    """
+    from scipy.spatial.transform import Rotation
+
+    from mne_oivae.mocap import CMU_BVH_TO_ASF
+    from mne_oivae.mocap._kinematics import euler_matrix, full_frames
+
+    joint_of = {bone: joint for joint, bone in CMU_BVH_TO_ASF.items()}
+    names = skeleton.bone_names
+    data = full_frames(skeleton, np.column_stack(
+        [motion[b] for b in names if skeleton.bones[b].dof]))
+    columns, start = {}, 0
+    for b in names:
+        columns[b] = data[:, start:start + len(skeleton.bones[b].dof)]
+        start += len(skeleton.bones[b].dof)
+    values, lines = [], ["HIERARCHY"]
+
+    def joint(b, depth):
+        bone, pad = skeleton.bones[b], "  " * depth
+        parent = skeleton.bones[bone.parent] if bone.parent else None
+        offset = np.zeros(3) if parent is None else parent.length * parent.direction
+        lines.append(f"{pad}{'ROOT' if parent is None else 'JOINT'} {joint_of[b]}")
+        lines.append(f"{pad}{{")
+        lines.append(f"{pad}  OFFSET {' '.join(f'{v:.5f}' for v in offset)}")
+        rotation = np.broadcast_to(np.eye(3), (len(data), 3, 3))
+        for dof, col in zip(bone.dof, columns[b].T):
+            if dof[0] == "r":
+                step = Rotation.from_euler(dof[1], col[:, None], degrees=True)
+                rotation = step.as_matrix() @ rotation
+        frame = euler_matrix(bone.axis, bone.axis_order)
+        xyz = Rotation.from_matrix(frame @ rotation @ frame.T).as_euler("xyz", degrees=True)
+        if parent is None:
+            lines.append(f"{pad}  CHANNELS 6 Xposition Yposition Zposition Zrotation "
+                         "Yrotation Xrotation")
+            values.append(columns[b][:, :3])
+        else:
+            lines.append(f"{pad}  CHANNELS 3 Zrotation Yrotation Xrotation")
+        values.append(xyz[:, ::-1])
+        children = [c for c in names if skeleton.bones[c].parent == b]
+        for child in children:
+            joint(child, depth + 1)
+        if not children:
+            lines.extend([f"{pad}  End Site", f"{pad}  {{", f"{pad}    OFFSET 0 0 1",
+                          f"{pad}  }}"])
+        lines.append(f"{pad}}}")
+
+    joint("root", 0)
+    frames = np.column_stack(values)
+    lines += ["MOTION", f"Frames: {len(frames) + rest_frame}", "Frame Time: .0083333"]
+    if rest_frame:
+        lines.append(" ".join(["0.0"] * 3 + ["0"] * (frames.shape[1] - 3)))
+    lines += [" ".join(f"{v:.{decimals}f}" for v in row) for row in frames]
+    return "\n".join(lines) + "\n"

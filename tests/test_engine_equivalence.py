@@ -30,10 +30,11 @@ def _groups():
     return [perm[a:b] for a, b in zip(edges[:-1], edges[1:])]
 
 
-def _module(group_latent_dim=2, hidden=(5,), bucket_cost=2.0, activation="tanh"):
+def _module(group_latent_dim=2, hidden=(5,), bucket_cost=2.0, activation="tanh",
+            activate_input=False):
     layout = GroupLayout(_groups(), bucket_cost)
     module = OIVAEModule(layout, 3, group_latent_dim, hidden, (4,), activation,
-                         torch.Generator().manual_seed(0)).double()
+                         torch.Generator().manual_seed(0), activate_input).double()
     with torch.no_grad():
         module.log_var.uniform_(-0.5, 0.5, generator=torch.Generator().manual_seed(1))
         module.noise_floor.fill_(0.05)
@@ -96,18 +97,25 @@ def test_loop_reference_matches_batched_engine():
     assert torch.equal(ref_norms == 0, module.group_norms() == 0)
 
 
-@pytest.mark.parametrize("group_latent_dim, hidden, activation", [
-    (2, (5,), "tanh"), (1, (), "tanh"), (None, (), "tanh"), (3, (4, 6), "tanh"),
-    (2, (5, 3), "relu"), (2, (5,), "softplus"), (2, (5,), "elu"), (2, (5,), "sigmoid"),
-    (2, (3,), "tanh"), (2, (4, 3), "relu")])  # last width <= 4: 9-wide buckets expand
-def test_fused_likelihood_matches_decode(group_latent_dim, hidden, activation):
+@pytest.mark.parametrize("group_latent_dim, hidden, activation, activate_input", [
+    (2, (5,), "tanh", False), (1, (), "tanh", False), (None, (), "tanh", False),
+    (3, (4, 6), "tanh", False), (2, (5, 3), "relu", False), (2, (5,), "softplus", False),
+    (2, (5,), "elu", False), (2, (5,), "sigmoid", False), (2, (3,), "tanh", False),
+    (2, (4, 3), "relu", False),  # last width <= 4: 9-wide buckets expand
+    # f_g(u) = V tanh(u) + b, the paper's mocap generator: narrow buckets (p = 8)
+    # and expanded ones (p = 2), alone and before hidden layers
+    (8, (), "tanh", True), (2, (), "tanh", True), (2, (5,), "tanh", True),
+    (2, (4, 3), "relu", True)])
+def test_fused_likelihood_matches_decode(group_latent_dim, hidden, activation,
+                                         activate_input):
     """expected_log_likelihood = mean log N(x; decode(z), D), values and gradients.
 
     The fused op recomputes hidden activations in its backward pass and
     differentiates every nonlinearity by hand; autograd through ``decode``
     is the reference.
     """
-    module = _module(group_latent_dim, hidden, activation=activation)
+    module = _module(group_latent_dim, hidden, activation=activation,
+                     activate_input=activate_input)
     order = module.layout.feature_order
     x = _data()[:10, order]  # internal order
     z = torch.randn(10, 3, generator=torch.Generator().manual_seed(3), dtype=torch.float64)

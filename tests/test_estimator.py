@@ -163,3 +163,29 @@ def test_not_fitted():
                  lambda: model.score(np.zeros((2, 3))), lambda: model.save("x.h5")):
         with pytest.raises(NotFittedError, match="not fitted yet"):
             call()
+
+
+def test_activated_input_generator(linear_data, tmp_path):
+    """f_g(u) = V_g tanh(u) + b_g: decodes as such, and survives save and read."""
+    X, groups = linear_data
+    model = OIVAE(n_components=2, lam=0.05, groups=groups, group_latent_dim=3,
+                  activate_input=True, n_iter=30, batch_size=100, n_init=1,
+                  random_state=0, verbose=False).fit(X)
+    module = model.module_
+    z = torch.randn(4, 2, generator=torch.Generator().manual_seed(0))
+    u = torch.einsum("gpk,nk->gnp", module.W.detach(), z)
+    g = list(module.layout.group_order).index(2)  # group "c", 3 features
+    bucket = next(i for i, (a, b, *_) in enumerate(module.layout.buckets) if a <= g < b)
+    V = module.out_weights[bucket][g - module.layout.buckets[bucket][0]].detach()
+    columns = [list(module.layout.feature_order).index(f) for f in (3, 4, 5)]
+    expected = torch.tanh(u[g]) @ V[:, :3] + module.feature_bias.detach()[columns]
+    np.testing.assert_allclose(model.inverse_transform(z.numpy())[:, 3:],
+                               expected.numpy(), rtol=1e-5, atol=1e-6)
+    again = read_oivae(model.save(tmp_path / "tanh.h5"))
+    assert again.activate_input
+    np.testing.assert_array_equal(again.inverse_transform(z.numpy()),
+                                  model.inverse_transform(z.numpy()))
+    with pytest.raises(ValueError, match="identity generators .* activate_input"):
+        OIVAE(groups=groups, group_latent_dim=None, activate_input=True).fit(X)
+    with pytest.raises(TypeError, match="activate_input"):
+        OIVAE(groups=groups, activate_input="yes").fit(X)

@@ -25,10 +25,11 @@ def _groups():
     return [perm[a:b] for a, b in zip(edges[:-1], edges[1:])]
 
 
-def _module(seed, group_latent_dim=2, hidden=(5,), encoder_hidden=(4,)):
+def _module(seed, group_latent_dim=2, hidden=(5,), encoder_hidden=(4,),
+            activate_input=False):
     layout = GroupLayout(_groups(), 2.0)
     module = OIVAEModule(layout, 3, group_latent_dim, hidden, encoder_hidden, "tanh",
-                         torch.Generator().manual_seed(seed)).double()
+                         torch.Generator().manual_seed(seed), activate_input).double()
     with torch.no_grad():
         module.log_var.uniform_(-0.5, 0.5, generator=torch.Generator().manual_seed(seed + 1))
         module.noise_floor.fill_(0.05 * (1 + seed))
@@ -60,9 +61,11 @@ def _assert_same_fit(replica, sequential, rtol=RTOL, atol=ATOL):
     assert torch.equal(replica.group_norms() == 0, sequential.group_norms() == 0)
 
 
-@pytest.mark.parametrize("group_latent_dim, hidden, encoder_hidden", [
-    (2, (5,), (4,)), (1, (), ()), (None, (), ()), (3, (4, 6), (4,))])
-def test_replicas_match_sequential_fits(group_latent_dim, hidden, encoder_hidden):
+@pytest.mark.parametrize("group_latent_dim, hidden, encoder_hidden, activate_input", [
+    (2, (5,), (4,), False), (1, (), (), False), (None, (), (), False),
+    (3, (4, 6), (4,), False), (8, (), (), True)])  # the last: the paper's V tanh(u) + b
+def test_replicas_match_sequential_fits(group_latent_dim, hidden, encoder_hidden,
+                                        activate_input):
     """Own seeds, lams and training rows (unequal folds) per replica, as sequential fits."""
     X = _data()
     rng = np.random.default_rng(3)
@@ -71,8 +74,9 @@ def test_replicas_match_sequential_fits(group_latent_dim, hidden, encoder_hidden
     config = _config()
 
     def tasks():
-        return [ReplicaTask(_module(seed, group_latent_dim, hidden, encoder_hidden), seed,
-                            lam, rows) for seed, lam, rows in specs]
+        return [ReplicaTask(_module(seed, group_latent_dim, hidden, encoder_hidden,
+                                    activate_input), seed, lam, rows)
+                for seed, lam, rows in specs]
 
     together, alone = tasks(), tasks()
     histories = fit_replicas(together, X, config)

@@ -5,11 +5,16 @@ from pathlib import Path
 import numpy as np
 
 from ..mocap import SUBJECT7_WALKS, load_cmu_trials
+from ..presets import MOCAP_RECIPE
 
 
 def run(out_dir, quick=False, *, path=None, download=True, drop_constant=False,
-        n_components=16, lam=0.1, n_iter=None, random_state=0, verbose=None):
+        n_components=MOCAP_RECIPE["n_components"], lam=MOCAP_RECIPE["lam"], n_iter=None,
+        random_state=0, verbose=None):
     """Fit oi-VAE on CMU subject 7's walks, list the top joints and save figures.
+
+    The model is :data:`mne_oivae.presets.MOCAP_RECIPE` (the paper's
+    ``V_g tanh(u) + b_g`` generators, lam 0.2 per frame).
 
     Prints the three joints with the largest weight for every active component
     (the paper's Table 1) and writes the joints x components weight heatmap
@@ -25,22 +30,23 @@ def run(out_dir, quick=False, *, path=None, download=True, drop_constant=False,
         Fit on 2 trials with few iterations (a smoke test) instead of 10 trials.
     path : path-like | None
         Where the CMU files are (or go); see
-        :func:`mne_oivae.mocap.load_cmu_trials`. Any folder of files in the
+        :func:`mne_oivae.mocap.load_cmu_trials` (which also finds the files in
+        ``$MNE_OIVAE_SHARED_DATA/cmu_mocap``). Any folder of files in the
         database's layout works, e.g. generated ones for tests.
     download : bool
         Whether missing files may be downloaded from the CMU database.
     drop_constant : bool
-        Leave out the channels that never move (CMU's fingers). By default they
-        are kept, as in the paper (59 angles), and oi-VAE prunes them; the
-        estimator's noise floor keeps their zero variance from dominating.
+        Leave out the channels that never move (CMU's clavicles and fingers).
+        By default they are kept, as in the paper (59 angles), and oi-VAE
+        prunes them; the estimator's noise floor keeps their zero variance
+        from dominating.
     n_components : int
         Latent dimension K.
     lam : float
-        Group-lasso strength per frame of :class:`mne_oivae.OIVAE`. On ten
-        generated walks, 1 prunes all but one component while 0.1 keeps the
-        moving limbs and prunes clavicles, wrists and toes.
+        Group-lasso strength per frame of :class:`mne_oivae.OIVAE` (see
+        :data:`~mne_oivae.presets.MOCAP_RECIPE` for how it was chosen).
     n_iter : int | None
-        Training iterations; ``None`` uses 300 if ``quick`` else 5000.
+        Training iterations; ``None`` uses 300 if ``quick`` else the recipe's.
     random_state : int
         Seed of the fit and of the samples.
     verbose : bool | str | int | None
@@ -69,10 +75,11 @@ def run(out_dir, quick=False, *, path=None, download=True, drop_constant=False,
     trials = SUBJECT7_WALKS[:2] if quick else SUBJECT7_WALKS[:10]
     data = load_cmu_trials(7, list(trials), path=path, download=download,
                            drop_constant=drop_constant, verbose=verbose)
-    n_iter = (300 if quick else 5000) if n_iter is None else n_iter
-    model = OIVAE(n_components=n_components, lam=lam, n_iter=n_iter,
-                  batch_size=min(64, data.X.shape[0]), random_state=random_state,
-                  verbose=verbose, groups=data.groups).fit(data.X)
+    n_iter = (300 if quick else MOCAP_RECIPE["n_iter"]) if n_iter is None else n_iter
+    params = dict(MOCAP_RECIPE, n_components=n_components, lam=lam, n_iter=n_iter,
+                  batch_size=min(MOCAP_RECIPE["batch_size"], data.X.shape[0]))
+    model = OIVAE(groups=data.groups, **params, random_state=random_state,
+                  verbose=verbose).fit(data.X)
     table = top_joints_table(model.group_weights_, data.groups.names)
     print(f"oi-VAE (K={n_components}, lambda={lam:g}) on CMU subject 7, walk trials "
           f"{trials[0]}-{trials[-1]} ({data.X.shape[0]} frames, "

@@ -1,20 +1,22 @@
-"""Motion capture (CMU ASF/AMC): parsing, joint-grouped data and forward kinematics.
+"""Motion capture (CMU ASF/AMC, BVH): parsing, joint-grouped data, forward kinematics.
 
 The adapter between the CMU Graphics Lab Motion Capture Database and
 :class:`mne_oivae.OIVAE`: :func:`load_cmu_trials` turns trials into a data matrix
-with one group per joint, :func:`forward_kinematics` and
+with one group per joint, :func:`read_bvh` reads BVH files (as ASF/AMC angles
+given the subject's skeleton), :func:`forward_kinematics` and
 :func:`mne_oivae.viz.plot_poses` turn (sampled) joint angles back into bodies.
 """
 
 from ._amc import Motion, read_amc
 from ._asf import Bone, Skeleton, read_asf
+from ._bvh import CMU_BVH_TO_ASF, BVHMotion, read_bvh
 from ._errors import MocapDataNotFoundError, MocapParseError
 from ._kinematics import forward_kinematics
 from ._load import (SUBJECT7_BRISK_WALK, SUBJECT7_WALKS, MocapTrials, fetch_cmu_mocap,
                     load_cmu_trials)
 from ._scaler import ChannelScaler
 
-__all__ = ["Bone", "ChannelScaler", "MocapDataNotFoundError", "MocapParseError",
-           "MocapTrials", "Motion", "SUBJECT7_BRISK_WALK", "SUBJECT7_WALKS", "Skeleton",
-           "fetch_cmu_mocap", "forward_kinematics", "load_cmu_trials", "read_amc",
-           "read_asf"]
+__all__ = ["BVHMotion", "Bone", "CMU_BVH_TO_ASF", "ChannelScaler", "MocapDataNotFoundError",
+           "MocapParseError", "MocapTrials", "Motion", "SUBJECT7_BRISK_WALK",
+           "SUBJECT7_WALKS", "Skeleton", "fetch_cmu_mocap", "forward_kinematics",
+           "load_cmu_trials", "read_amc", "read_asf", "read_bvh"]

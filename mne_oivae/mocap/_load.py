@@ -12,22 +12,18 @@ from ..groups import GroupSpec
 from ._amc import read_amc
 from ._asf import read_asf
 from ._errors import MocapDataNotFoundError
+from ._registry import check_against_registry
 from ._scaler import ChannelScaler
 
 CMU_URL = "http://mocap.cs.cmu.edu/subjects/"
 CMU_INFO_URL = "http://mocap.cs.cmu.edu/faqs.php"
 PATH_ENV = "MNE_OIVAE_MOCAP_PATH"
 URL_ENV = "MNE_OIVAE_MOCAP_URL"
+SHARED_ENV = "MNE_OIVAE_SHARED_DATA"
 
 #: Subject 7 of the CMU database: trials 1-11 are walks, 12 is a brisk walk.
 SUBJECT7_WALKS = tuple(range(1, 12))
 SUBJECT7_BRISK_WALK = 12
-
-# Checksums ("<alg>:<hex>") of the database's files, checked after a download and
-# on files found locally; None where no checksum has been recorded yet (pooch
-# then logs the SHA256 of the downloaded file so it can be added here).
-KNOWN_HASHES = {f"07/{name}": None for name in
-                ["07.asf"] + [f"07_{trial:02d}.amc" for trial in range(1, 13)]}
 
 
 class MocapTrials:
@@ -82,19 +78,22 @@ class MocapTrials:
 
 
 @verbose
-def load_cmu_trials(subject, trials, *, path=None, scaler=None, drop_constant=False,
-                    download=True, base_url=None, verbose=None):
+def load_cmu_trials(subject, trials, *, path=None, scaler=None, min_range=0.1,
+                    drop_constant=False, download=True, base_url=None, verbose=None):
     """Load CMU motion-capture trials as joint angles grouped by joint.
 
     The paper's preprocessing (Sec. 6.2): every joint with degrees of freedom is
     one group (1 to 3 angles), the root's three translations are dropped and every
-    channel is scaled to [0, 1] by its training range. For subject 7 this gives
+    channel is scaled to [0, 1] by its training range, a range below
+    ``min_range`` degrees counting as ``min_range``. For subject 7 this gives
     59 angles in 29 joints.
 
-    Channels that never move in the training trials (CMU's finger angles) have
-    zero variance, which makes a Gaussian likelihood degenerate: a model can
-    gain without bound by shrinking their noise. ``drop_constant=True`` leaves
-    them out (for subject 7, 57 angles in 27 joints).
+    Channels that never move in the training trials (CMU's clavicles and
+    fingers, constant up to rounding) have almost zero variance, which makes a
+    Gaussian likelihood degenerate: a model can gain without bound by
+    shrinking their noise (the estimator's noise floor prevents that).
+    ``drop_constant=True`` leaves them out (for subject 7, 53 angles in 25
+    joints).
 
     Parameters
     ----------
@@ -107,15 +106,20 @@ def load_cmu_trials(subject, trials, *, path=None, scaler=None, drop_constant=Fa
         ``subjects/<subject>/`` as in CMU's zip file); missing files are
         downloaded into it. ``None`` looks in ``$MNE_OIVAE_MOCAP_PATH``, then
         ``$MNE_DATA/MNE-cmu-mocap``, then the user cache folder
-        (``pooch.os_cache("mne-oivae")/cmu_mocap``), and downloads into the
-        first of them.
+        (``pooch.os_cache("mne-oivae")/cmu_mocap``), then
+        ``$MNE_OIVAE_SHARED_DATA/cmu_mocap`` (a read-only shared copy), and
+        downloads into the first of them.
     scaler : ChannelScaler | None
         ``None`` fits a new scaler on these trials (training data). Pass the
         ``scaler`` of the training set to scale test trials the same way; its
         ``channel_names_`` then select the channels.
+    min_range : float
+        Smallest channel range divided by when fitting a new scaler, in degrees
+        (see :class:`ChannelScaler`); 0.1 is the paper's.
     drop_constant : bool
-        Leave out channels that are constant over these trials, and joints left
-        without channels. Only used when fitting a new scaler.
+        Leave out channels whose range over these trials is at most
+        ``min_range``, and joints left without channels. Only used when
+        fitting a new scaler.
     download : bool
         Whether to download missing files from the CMU database.
     base_url : str | None
@@ -136,6 +140,10 @@ def load_cmu_trials(subject, trials, *, path=None, scaler=None, drop_constant=Fa
         looked and how to get the data.
     MocapParseError
         If a file is malformed.
+    ValueError
+        If a file of a subject the package knows (subject 7) has another
+        channel layout or frame count than the database's (a truncated or
+        wrong file); the message says how to replace it.
 
     See Also
     --------
@@ -147,7 +155,8 @@ def load_cmu_trials(subject, trials, *, path=None, scaler=None, drop_constant=Fa
     >>> from mne_oivae.mocap import load_cmu_trials
     >>> train = load_cmu_trials(7, [1, 2, 3])  # doctest: +SKIP
     >>> test = load_cmu_trials(7, 12, scaler=train.scaler)  # doctest: +SKIP
-    >>> model = OIVAE(n_components=8, groups=train.groups).fit(train.X)  # doctest: +SKIP
+    >>> from mne_oivae.presets import MOCAP_RECIPE
+    >>> model = OIVAE(groups=train.groups, **MOCAP_RECIPE).fit(train.X)  # doctest: +SKIP
     >>> model.score(test.X)  # doctest: +SKIP
     """
     if scaler is not None:
@@ -157,13 +166,15 @@ def load_cmu_trials(subject, trials, *, path=None, scaler=None, drop_constant=Fa
                                             download=download, base_url=base_url)
     skeleton = read_asf(asf_fname)
     motions = [read_amc(fname, skeleton) for fname in amc_fnames]
+    check_against_registry(subject, skeleton, motions, _as_trials(trials),
+                           f"{CMU_URL}{subject:02d}/")
     data = np.concatenate([motion.data for motion in motions])
     if scaler is None:
         keep = [i for i, name in enumerate(skeleton.channel_names)
                 if name not in ("root_tx", "root_ty", "root_tz")
-                and not (drop_constant and np.ptp(data[:, i]) == 0)]
+                and not (drop_constant and np.ptp(data[:, i]) <= min_range)]
         names = [skeleton.channel_names[i] for i in keep]
-        scaler = ChannelScaler().fit(data[:, keep], channel_names=names)
+        scaler = ChannelScaler(min_range).fit(data[:, keep], channel_names=names)
     else:
         names = getattr(scaler, "channel_names_", None)
         if not names:
@@ -241,17 +252,17 @@ def search_folders(path=None):
     if mne_data:
         folders.append(Path(mne_data).expanduser() / "MNE-cmu-mocap")
     folders.append(Path(pooch.os_cache("mne-oivae")) / "cmu_mocap")
+    if os.environ.get(SHARED_ENV):  # a read-only copy: searched last, never written
+        folders.append(Path(os.environ[SHARED_ENV]).expanduser() / "cmu_mocap")
     return folders
 
 
 def _find_or_download(name, sub, folders, download, base_url):
-    known_hash = KNOWN_HASHES.get(f"{sub}/{name}")
     for folder in folders:
         for candidate in (folder / name, folder / sub / name,
                           folder / "subjects" / sub / name,
                           folder / "all_asfamc" / "subjects" / sub / name):
             if candidate.is_file():
-                _check_hash(candidate, known_hash)
                 logger.debug(f"Using {candidate}")
                 return candidate
     base_url = base_url or os.environ.get(URL_ENV) or CMU_URL
@@ -267,24 +278,13 @@ def _find_or_download(name, sub, folders, download, base_url):
     target = folders[0] / "subjects" / sub
     logger.info(f"Downloading {url} to {target}")
     try:
-        fname = pooch.retrieve(url, known_hash=known_hash, fname=name, path=target,
+        fname = pooch.retrieve(url, known_hash=None, fname=name, path=target,
                                progressbar=False)
     except OSError as exc:  # requests' errors (connection, HTTP status) are OSErrors
         raise MocapDataNotFoundError(
             f"Data not found: {name} is in none of: {looked}, and downloading it from "
             f"{url} failed ({exc}). {fix}", searched=folders) from exc
     return Path(fname)
-
-
-def _check_hash(fname, known_hash):
-    if known_hash is None:
-        return
-    alg, _, expected = known_hash.rpartition(":")
-    actual = pooch.file_hash(str(fname), alg=alg or "sha256")
-    if actual != expected:
-        raise ValueError(f"{fname} does not match the CMU database's file ({alg or 'sha256'}"
-                         f" {actual}, expected {expected}); delete it so that it is "
-                         "downloaded again, or replace it with the original file")
 
 
 def _as_trials(trials):
