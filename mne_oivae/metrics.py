@@ -99,3 +99,50 @@ def network_recovery_f1(true_sets, weights, threshold=0.5):
     components = np.full(len(true_sets), -1)
     f1[rows], components[rows] = f1_all[rows, cols], cols
     return f1, components
+
+
+def map_agreement(weights_a, weights_b):
+    """Agreement of two component-to-group maps, whatever the order of components.
+
+    Every component (column) is scaled to a maximum of 1; the components of
+    *weights_b* are aligned to those of *weights_a* (Hungarian algorithm on the
+    correlation of their group profiles); the result is the correlation of
+    the two aligned maps, flattened. 1 means the same map.
+
+    Parameters
+    ----------
+    weights_a, weights_b : ndarray, shape (n_groups, n_components)
+        Non-negative group weights, e.g. two fits' ``group_weights_``.
+
+    Returns
+    -------
+    agreement : float
+        In [-1, 1]; 0 when either map is all zeros.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from mne_oivae.metrics import map_agreement
+    >>> W = np.array([[1.0, 0.0], [0.5, 0.0], [0.0, 2.0]])
+    >>> round(map_agreement(W, W[:, ::-1]), 6)
+    1.0
+    """
+    a, b = _normalised(weights_a), _normalised(weights_b)
+    if a.shape != b.shape:
+        raise ValueError(f"the two maps must have the same shape, got {a.shape} and "
+                         f"{b.shape}")
+    _, order = linear_sum_assignment(_correlation(a, b), maximize=True)
+    return float(_correlation(a.reshape(-1, 1), b[:, order].reshape(-1, 1))[0, 0])
+
+
+def _normalised(weights):
+    weights = np.asarray(weights, dtype=float)
+    peak = weights.max(axis=0, keepdims=True)
+    return np.divide(weights, peak, out=np.zeros_like(weights), where=peak > 0)
+
+
+def _correlation(a, b):
+    """Correlation of every column of *a* with every column of *b* (0 if constant)."""
+    a, b = a - a.mean(axis=0), b - b.mean(axis=0)
+    norms = np.outer(np.linalg.norm(a, axis=0), np.linalg.norm(b, axis=0))
+    return np.divide(a.T @ b, norms, out=np.zeros_like(norms), where=norms > 0)

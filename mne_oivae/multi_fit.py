@@ -12,6 +12,7 @@ from typing import NamedTuple
 
 import numpy as np
 from sklearn.base import clone
+from sklearn.model_selection import GroupKFold, check_cv
 
 from ._validation import check_float, validate_type
 from .estimator import OIVAE, _best
@@ -79,7 +80,7 @@ class FoldFit(NamedTuple):
     test: np.ndarray
 
 
-def fit_cv_folds(model, X, cv=5):
+def fit_cv_folds(model, X, cv=5, *, epochs=None):
     """Fit *model* on the training rows of every cross-validation fold, all together.
 
     Fold ``i`` is ``sklearn.base.clone(model).fit(X[train_i])``; score it with
@@ -91,8 +92,15 @@ def fit_cv_folds(model, X, cv=5):
         The settings of every fit.
     X : array-like, shape (n_samples, n_features)
     cv : int | cross-validation generator | iterable
-        As for :func:`sklearn.model_selection.cross_validate`: an int is that
-        many unshuffled :class:`~sklearn.model_selection.KFold` folds.
+        As for :func:`sklearn.model_selection.cross_validate`, with *epochs*
+        as its ``groups``. An int is that many
+        :class:`~sklearn.model_selection.GroupKFold` folds of whole epochs
+        when *epochs* is given, and otherwise that many contiguous blocks of
+        rows (unshuffled :class:`~sklearn.model_selection.KFold`). Never
+        shuffle time points across folds: neighbouring samples of a recording
+        are near-copies of each other.
+    epochs : array-like, shape (n_samples,) | None
+        Epoch (trial, recording) of every row: folds keep epochs whole.
 
     Returns
     -------
@@ -111,10 +119,8 @@ def fit_cv_folds(model, X, cv=5):
     >>> len(scores)
     3
     """
-    from sklearn.model_selection import check_cv
-
     validate_type(model, OIVAE, "model")
-    splits = [(np.asarray(train), np.asarray(test)) for train, test in check_cv(cv).split(X)]
+    splits = _cv_splits(X, cv, epochs)
     smallest = min(len(train) for train, _ in splits)
     if model.batch_size > smallest:
         raise ValueError(f"batch_size ({model.batch_size}) is larger than the smallest "
@@ -122,6 +128,27 @@ def fit_cv_folds(model, X, cv=5):
                          "or fewer folds")
     models = _fit_settings(model, X, [(model.lam, train) for train, _ in splits])
     return [FoldFit(fitted, train, test) for fitted, (train, test) in zip(models, splits)]
+
+
+def _cv_splits(X, cv, epochs=None):
+    """(train, test) rows of every fold of *cv*; see :func:`fit_cv_folds`."""
+    n_samples = len(X)
+    if epochs is not None:
+        epochs = np.asarray(epochs)
+        if epochs.shape != (n_samples,):
+            raise ValueError(f"epochs must give the epoch of every row of X "
+                             f"({n_samples}), got shape {epochs.shape}")
+    if isinstance(cv, (int, np.integer)) and epochs is not None:
+        n_epochs = np.unique(epochs).size
+        if cv > n_epochs:
+            raise ValueError(f"cv={cv} folds of whole epochs need at least {cv} "
+                             f"epochs, got {n_epochs}; use cv <= {n_epochs}")
+        cv = GroupKFold(cv)
+    splits = [(np.asarray(train), np.asarray(test))
+              for train, test in check_cv(cv).split(X, groups=epochs)]
+    if len(splits) < 2:
+        raise ValueError("cv must give at least 2 folds")
+    return splits
 
 
 def _fit_settings(model, X, settings):

@@ -44,8 +44,8 @@ def test_bars_paper_setting_three_seeds():
     recovered = []
     for seed in range(3):
         X, groups = make_bars(n_samples=2048, random_state=seed)
-        model = OIVAE(n_components=8, lam=1.0, random_state=seed, verbose=False)
-        recovered.append(_rows_recovered(model.fit(X, groups)))
+        model = OIVAE(n_components=8, lam=1.0, groups=groups, random_state=seed, verbose=False)
+        recovered.append(_rows_recovered(model.fit(X)))
     assert sum(r == 8 for r in recovered) >= 2, recovered
 
 

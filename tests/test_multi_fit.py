@@ -53,6 +53,23 @@ def test_cv_folds_are_the_separate_fits(bars):
         assert np.isfinite(fold.model.score(X[fold.test], n_importance=5))
 
 
+def test_cv_folds_keep_epochs_whole(bars):
+    """With epochs, an int cv is GroupKFold: no epoch on both sides of a fold."""
+    X, groups = bars
+    epochs = np.repeat(np.arange(8), 20)
+    folds = fit_cv_folds(OIVAE(n_init=1, groups=groups, **KWARGS), X, cv=4, epochs=epochs)
+    assert len(folds) == 4
+    for fold in folds:
+        assert not set(epochs[fold.train]) & set(epochs[fold.test])
+        assert np.unique(epochs[fold.test]).size == 2
+    with pytest.raises(ValueError, match="cv=9 folds of whole epochs need at least 9 "
+                                         "epochs, got 8; use cv <= 8"):
+        fit_cv_folds(OIVAE(groups=groups, **KWARGS), X, cv=9, epochs=epochs)
+    with pytest.raises(ValueError, match=r"epochs must give the epoch of every row of X "
+                                         r"\(160\), got shape \(159,\)"):
+        fit_cv_folds(OIVAE(groups=groups, **KWARGS), X, cv=2, epochs=epochs[1:])
+
+
 def test_bad_input_is_refused(bars):
     X, groups = bars
     model = OIVAE(n_init=1, groups=groups, **KWARGS)

@@ -4,13 +4,16 @@ import time
 from pathlib import Path
 
 import mne
+import numpy as np
 
 from ..datasets._networks import simulate_networks
 from ..estimator import OIVAE
 from ..metrics import network_recovery_f1
-from ..presets import MEG_REGIONS
+from ..presets import MEG_REGIONS, MEG_REGIONS_LAMS
+from ..selection import OIVAECV
 from ..source import component_maps, stc_to_groups, top_groups
 from ..viz._brain import plot_component, plot_group_interactions
+from ..viz._selection import plot_lam_selection
 
 THRESHOLD = 0.5  # share of a component's peak weight that puts a region in it
 
@@ -18,7 +21,9 @@ THRESHOLD = 0.5  # share of a component's peak weight that puts a region in it
 def run(out_dir, quick=False, *, subjects_dir=None, accept=False, random_state=0):
     """Simulate networks on fsaverage, fit oi-VAE, compare with the truth, save brains.
 
-    Prints every planted network next to the component matched to it (its
+    The group-lasso strength is chosen from the data
+    (:class:`~mne_oivae.OIVAECV`, 5 folds of whole epochs); its criterion
+    against lambda is saved as a figure. Prints every planted network next to the component matched to it (its
     strongest regions and the best-match F1) and saves brain screenshots of the
     components of the first two networks plus the region interaction circle.
 
@@ -53,15 +58,22 @@ def run(out_dir, quick=False, *, subjects_dir=None, accept=False, random_state=0
     sim = simulate_networks(n_epochs=5 if quick else 20, subjects_dir=subjects_dir,
                             accept=accept, random_state=random_state, verbose=False)
     grouped = stc_to_groups(sim.stcs, sim.labels, src=sim.src, verbose=False)
+    epochs = np.repeat(np.arange(len(sim.stcs)), len(sim.stcs[0].times))
     settings = dict(MEG_REGIONS, **({"n_iter": 300, "lam_warmup": 150} if quick else {}))
-    model = OIVAE(**settings, groups=grouped.groups, random_state=random_state,
-                  verbose=False)
+    search = OIVAECV(OIVAE(**settings, groups=grouped.groups, random_state=random_state),
+                     lams=MEG_REGIONS_LAMS, cv=5, verbose=False)
     start = time.perf_counter()
-    model.fit(grouped.X)
+    search.fit(grouped.X, epochs=epochs)
+    model = search.best_estimator_
     print(f"oi-VAE on {len(sim.stcs)} simulated source estimates (fsaverage ico-3): "
           f"{grouped.X.shape[0]} time points x {grouped.X.shape[1]} HCP-MMP1 regions, "
-          f"K = {model.n_components}, lambda = {model.lam}, "
+          f"K = {model.n_components}; lambda = {search.lam_:g} chosen by 5-fold "
+          f"cross-validation over epochs among {len(search.lams_)} values, "
+          f"{model.active_components_.size} active components, "
           f"{time.perf_counter() - start:.0f} s")
+    fname = out_dir / "meg_lam_selection.png"
+    plot_lam_selection(search, show=False).savefig(fname, dpi=100)
+    print(f"Saved the held-out criterion against lambda to {fname}")
     f1, components = network_recovery_f1(sim.true_sets, model.group_weights_,
                                          threshold=THRESHOLD)
     tops = top_groups(model, k=grouped.groups.n_groups)

@@ -1,0 +1,239 @@
+"""The group-lasso strength chosen from the data: :class:`OIVAECV`."""
+
+import numpy as np
+from mne.utils import logger
+from sklearn.base import BaseEstimator, TransformerMixin, clone
+
+from ._validation import check_float, check_int, check_option, validate_type
+from .estimator import OIVAE, NotFittedError
+from .metrics import map_agreement
+from .multi_fit import _fit_settings, _cv_splits
+
+__all__ = ["OIVAECV", "RULES"]
+
+#: How :class:`OIVAECV` turns held-out scores into one lam.
+RULES = ("one_se", "max", "stability")
+
+
+class OIVAECV(TransformerMixin, BaseEstimator):
+    """oi-VAE with the group-lasso strength ``lam`` chosen by cross-validation.
+
+    Every candidate ``lam`` is fitted on the training rows of every fold, all
+    fits together as replicas of one model (:mod:`mne_oivae.multi_fit`), and
+    scored by the importance-sampled log-likelihood of the fold's held-out rows
+    (:meth:`OIVAE.score <mne_oivae.OIVAE.score>`). The chosen ``lam`` is then
+    refitted on all rows (``best_estimator_``, with the estimator's ``n_init``).
+    ``K`` needs no grid: set ``n_components`` above the number of networks you
+    expect and the group lasso prunes the surplus to exact zeros; the active
+    components of the chosen fit are the data's ``K``.
+
+    Parameters
+    ----------
+    estimator : OIVAE | None
+        Settings of every fit, ``groups`` included (its ``lam`` is replaced by
+        each candidate). ``None`` uses ``OIVAE()``; for region-level MEG use
+        ``OIVAE(**MEG_REGIONS, groups=grouped.groups)`` from
+        :mod:`mne_oivae.presets`.
+    lams : array-like of float | None
+        Candidate strengths. ``None`` (default) is ``n_lams`` values spaced
+        geometrically from 1 (the paper's ``lam``) down to 0.001.
+    n_lams : int
+        Number of candidates when ``lams`` is ``None``.
+    cv : int | cross-validation generator | iterable
+        Folds. An int gives that many :class:`~sklearn.model_selection.GroupKFold`
+        folds of whole epochs when :meth:`fit` gets ``epochs``, and otherwise
+        that many contiguous blocks of rows (unshuffled
+        :class:`~sklearn.model_selection.KFold`: time points stay with their
+        neighbours). Never shuffle time points across folds: neighbouring
+        samples of a recording are near-copies of each other.
+    rule : ``"one_se"`` | ``"max"`` | ``"stability"``
+        How scores become one ``lam``. ``"max"``: the best mean held-out
+        log-likelihood. ``"one_se"`` (default): the largest ``lam`` whose mean
+        score is within one standard error (over folds) of the best, i.e. the
+        sparsest map the data cannot tell from the best fit. ``"stability"``:
+        the ``lam`` whose component-to-group maps agree best across folds
+        (:func:`~mne_oivae.metrics.map_agreement`), among those that keep at
+        least one component. All three are computed and kept in ``choices_``;
+        see the Notes for why ``"one_se"`` is the default.
+    n_importance : int
+        Importance samples per held-out observation.
+    verbose : bool | str | int | None
+        Log level of the fits (MNE's convention); ``None`` follows
+        :func:`mne.set_log_level`.
+
+    Attributes
+    ----------
+    lams_ : ndarray, shape (n_lams,)
+        Candidates, largest first.
+    cv_scores_ : ndarray, shape (n_lams, n_splits)
+        Held-out log-likelihood per observation of every candidate and fold.
+    stability_ : ndarray, shape (n_lams,)
+        Mean pairwise agreement of the folds' maps (1: the same map).
+    n_active_ : ndarray of int, shape (n_lams, n_splits)
+        Active components of every fold's fit.
+    cv_group_weights_ : ndarray, shape (n_lams, n_splits, n_groups, n_components)
+        ``group_weights_`` of every fold's fit.
+    choices_ : dict
+        The ``lam`` every rule chooses.
+    lam_ : float
+        The chosen ``lam`` (``choices_[rule]``).
+    best_index_ : int
+        Its index in ``lams_``.
+    best_estimator_ : OIVAE
+        Refitted on all rows with ``lam_``.
+    group_weights_, active_components_, groups_, n_features_in_
+        Those of ``best_estimator_``.
+
+    See Also
+    --------
+    mne_oivae.viz.plot_lam_selection, mne_oivae.multi_fit.fit_lam_path
+
+    Notes
+    -----
+    Held-out likelihood cannot prefer sparsity: a smaller ``lam`` always fits
+    at least as well, so ``"max"`` tends to the smallest candidates and dense,
+    seed-dependent maps. Too large a ``lam`` prunes networks the data need and
+    costs much held-out likelihood. ``"one_se"`` takes the sparsest map whose
+    loss against the best is within the noise of the cross-validation
+    estimate, the usual rule for penalised models. Stability alone
+    rewards maps that are reproducibly *incomplete* (a strong ``lam`` keeps
+    the strongest network in every fold), so it is reported, not the default.
+    ``benchmarks/network_grid.py`` measures the three rules on planted networks
+    of varied number, overlap, length and noise.
+
+    Examples
+    --------
+    >>> from mne_oivae import OIVAE, OIVAECV  # doctest: +SKIP
+    >>> from mne_oivae.presets import MEG_REGIONS  # doctest: +SKIP
+    >>> model = OIVAECV(OIVAE(**MEG_REGIONS, groups=grouped.groups))  # doctest: +SKIP
+    >>> model.fit(grouped.X, epochs=grouped.epochs)  # doctest: +SKIP
+    >>> model.lam_, model.best_estimator_.active_components_  # doctest: +SKIP
+    """
+
+    def __init__(self, estimator=None, *, lams=None, n_lams=10, cv=5, rule="one_se",
+                 n_importance=100, verbose=None):
+        self.estimator = estimator
+        self.lams = lams
+        self.n_lams = n_lams
+        self.cv = cv
+        self.rule = rule
+        self.n_importance = n_importance
+        self.verbose = verbose
+
+    def fit(self, X, y=None, *, epochs=None):
+        """Fit every candidate on every fold, choose ``lam``, refit on all of *X*.
+
+        Parameters
+        ----------
+        X : array-like, shape (n_samples, n_features)
+        y : None
+            Ignored.
+        epochs : array-like, shape (n_samples,) | None
+            Epoch (trial, recording) of every row: folds keep epochs whole.
+
+        Returns
+        -------
+        self : OIVAECV
+        """
+        estimator = OIVAE() if self.estimator is None else self.estimator
+        validate_type(estimator, OIVAE, "estimator", "OIVAE")
+        check_option("rule", self.rule, RULES)
+        n_importance = check_int(self.n_importance, "n_importance", minimum=1)
+        lams = self._candidates()
+        template = clone(estimator)
+        if self.verbose is not None:
+            template.set_params(verbose=self.verbose)
+        X = template._validate_X(X, reset=True)
+        splits = _cv_splits(X, self.cv, epochs)
+        single = template.set_params(n_init=1)
+        logger.info(f"Fitting {len(lams)} lam values x {len(splits)} folds")
+        fits = _fit_settings(single, X, [(lam, train) for lam in lams
+                                         for train, _ in splits])
+        n_splits = len(splits)
+        scores = np.empty((len(lams), n_splits))
+        n_active = np.empty((len(lams), n_splits), dtype=int)
+        for i, model in enumerate(fits):
+            test = splits[i % n_splits][1]
+            scores[divmod(i, n_splits)] = model.score(X[test], n_importance=n_importance)
+            n_active[divmod(i, n_splits)] = model.active_components_.size
+        weights = np.stack([m.group_weights_ for m in fits]).reshape(
+            len(lams), n_splits, *fits[0].group_weights_.shape)
+        stability = np.array([_mean_agreement(w) for w in weights])
+        self.lams_, self.cv_scores_, self.cv_group_weights_ = lams, scores, weights
+        self.stability_, self.n_active_ = stability, n_active
+        self.choices_ = {rule: float(lams[_choose(rule, scores, stability, n_active)])
+                         for rule in RULES}
+        self.best_index_ = _choose(self.rule, scores, stability, n_active)
+        self.lam_ = float(lams[self.best_index_])
+        logger.info(f"Chosen lam = {self.lam_:.4g} (rule {self.rule!r}); all rules: "
+                    + ", ".join(f"{k} {v:.4g}" for k, v in self.choices_.items()))
+        best = clone(estimator).set_params(lam=self.lam_)
+        if self.verbose is not None:
+            best.set_params(verbose=self.verbose)
+        self.best_estimator_ = best.fit(X)
+        return self
+
+    def _candidates(self):
+        if self.lams is None:
+            n_lams = check_int(self.n_lams, "n_lams", minimum=1)
+            return np.geomspace(1.0, 1e-3, n_lams)
+        lams = np.sort([check_float(lam, "every lam", minimum=0)
+                        for lam in np.atleast_1d(self.lams)])[::-1]
+        if lams.size == 0:
+            raise ValueError("lams is empty; give at least one group-lasso strength or "
+                             "None for the default path")
+        return lams
+
+    # -- the chosen model ------------------------------------------------------
+    def __sklearn_is_fitted__(self):
+        return hasattr(self, "best_estimator_")
+
+    def _best(self):
+        if not hasattr(self, "best_estimator_"):
+            raise NotFittedError("This OIVAECV instance is not fitted yet. Call 'fit' "
+                                 "with appropriate arguments before using this estimator.")
+        return self.best_estimator_
+
+    @property
+    def group_weights_(self):  # noqa: D102
+        return self._best().group_weights_
+
+    @property
+    def active_components_(self):  # noqa: D102
+        return self._best().active_components_
+
+    @property
+    def groups_(self):  # noqa: D102
+        return self._best().groups_
+
+    def transform(self, X):
+        """Posterior means of the chosen model; see :meth:`OIVAE.transform`."""
+        return self._best().transform(X)
+
+    def inverse_transform(self, Z):
+        """Reconstructions by the chosen model; see :meth:`OIVAE.inverse_transform`."""
+        return self._best().inverse_transform(Z)
+
+    def score(self, X, y=None):
+        """Mean held-out log-likelihood of the chosen model; see :meth:`OIVAE.score`."""
+        return self._best().score(X, n_importance=self.n_importance)
+
+
+def _choose(rule, scores, stability, n_active):
+    """Index (into lams, largest first) that *rule* picks."""
+    mean = scores.mean(axis=1)
+    best = int(np.argmax(mean))
+    if rule == "max":
+        return best
+    if rule == "one_se":
+        se = scores[best].std(ddof=1) / np.sqrt(scores.shape[1])
+        return int(np.flatnonzero(mean >= mean[best] - se)[0])
+    alive = np.flatnonzero(n_active.min(axis=1) > 0)
+    if alive.size == 0:
+        return best
+    return int(alive[np.argmax(stability[alive])])
+
+
+def _mean_agreement(weights):
+    values = [map_agreement(a, b) for i, a in enumerate(weights) for b in weights[i + 1:]]
+    return float(np.mean(values))

@@ -1,0 +1,120 @@
+"""OIVAECV: lam chosen by cross-validation over whole epochs."""
+
+import numpy as np
+import pytest
+from sklearn.model_selection import KFold, cross_val_score
+
+from mne_oivae import GroupSpec, NotFittedError, OIVAE, OIVAECV
+from mne_oivae.metrics import map_agreement
+from mne_oivae.selection import _choose
+from mne_oivae.viz import plot_lam_selection
+
+
+def _three_factors(seed=0, n_epochs=12, n_times=40):
+    """Three latent factors, each driving two of six groups of three features."""
+    rng = np.random.default_rng(seed)
+    loadings = np.zeros((18, 3))
+    for k in range(3):
+        loadings[6 * k:6 * k + 6, k] = rng.uniform(0.8, 1.5, 6) * rng.choice([-1, 1], 6)
+    Z = rng.standard_normal((n_epochs * n_times, 3))
+    X = Z @ loadings.T + 0.5 * rng.standard_normal((len(Z), 18))
+    return (X.astype(np.float32), GroupSpec.from_sizes([3] * 6),
+            np.repeat(np.arange(n_epochs), n_times))
+
+
+@pytest.fixture(scope="module")
+def selected():
+    X, groups, epochs = _three_factors()
+    model = OIVAE(n_components=5, groups=groups, n_iter=800, batch_size=120, n_init=1,
+                  random_state=0, verbose=False)
+    return OIVAECV(model, lams=[3.0, 0.3, 0.1, 0.03], cv=4, n_importance=50,
+                   verbose=False).fit(X, epochs=epochs), X, epochs
+
+
+def test_path_scores_and_choice(selected):
+    cv, X, _ = selected
+    np.testing.assert_array_equal(cv.lams_, [3.0, 0.3, 0.1, 0.03])  # largest first
+    assert cv.cv_scores_.shape == (4, 4) and cv.n_active_.shape == (4, 4)
+    assert cv.cv_group_weights_.shape == (4, 4, 6, 5)
+    # lam = 3 prunes every component and fits far worse than the others
+    assert (cv.n_active_[0] == 0).all()
+    assert cv.cv_scores_[0].mean() < cv.cv_scores_[1:].mean(axis=1).min() - 1
+    assert set(cv.choices_) == {"one_se", "max", "stability"}
+    assert cv.lam_ == cv.choices_["one_se"] == cv.lams_[cv.best_index_]
+    assert cv.lam_ in (0.3, 0.1, 0.03)
+    # the chosen model, refitted on all rows, drives the three factor pairs
+    assert cv.best_estimator_.lam == cv.lam_
+    weights = cv.group_weights_
+    pairs = [weights[2 * k:2 * k + 2].sum(axis=0) for k in range(3)]
+    owners = {int(np.argmax(p)) for p in pairs}
+    assert len(owners) == 3
+    assert cv.transform(X).shape == (len(X), 5)
+    assert np.isfinite(cv.score(X[:40]))
+
+
+def test_rules():
+    scores = np.array([[-9.0, -9.2, -8.8],    # lam 1: all pruned
+                       [-5.0, -5.2, -4.8],    # lam 0.1: within one SE of the best
+                       [-4.95, -5.05, -4.9],  # lam 0.01: best mean
+                       [-5.5, -5.4, -5.6]])
+    stability = np.array([1.0, 0.95, 0.7, 0.6])
+    n_active = np.array([[0, 0, 0], [3, 3, 3], [5, 5, 4], [5, 5, 5]])
+    assert _choose("max", scores, stability, n_active) == 2
+    assert _choose("one_se", scores, stability, n_active) == 1
+    assert _choose("stability", scores, stability, n_active) == 1  # lam 1 keeps nothing
+
+
+def test_works_with_sklearn_cross_validation(selected):
+    """The CV estimator inside scikit-learn's outer cross-validation (nested CV)."""
+    X, groups, _ = _three_factors(n_epochs=6)
+    inner = OIVAECV(OIVAE(n_components=3, groups=groups, n_iter=100, batch_size=60,
+                          n_init=1, random_state=0, verbose=False),
+                    lams=[0.3, 0.03], cv=2, n_importance=10)
+    scores = cross_val_score(inner, X, cv=KFold(2))
+    assert scores.shape == (2,) and np.isfinite(scores).all()
+
+
+def test_bad_input():
+    X, groups, epochs = _three_factors(n_epochs=3)
+    model = OIVAE(n_components=2, groups=groups, n_iter=10, n_init=1, verbose=False)
+    with pytest.raises(ValueError, match="cv=5 folds of whole epochs need at least 5 "
+                                         "epochs, got 3"):
+        OIVAECV(model).fit(X, epochs=epochs)
+    with pytest.raises(ValueError, match="epochs must give the epoch of every row"):
+        OIVAECV(model, cv=2).fit(X, epochs=epochs[:-1])
+    with pytest.raises(ValueError, match="lams is empty"):
+        OIVAECV(model, lams=[]).fit(X)
+    with pytest.raises(ValueError, match="every lam must be >= 0"):
+        OIVAECV(model, lams=[0.1, -1]).fit(X)
+    with pytest.raises(ValueError, match="Invalid value for the 'rule' parameter"):
+        OIVAECV(model, rule="aic").fit(X)
+    with pytest.raises(TypeError, match="estimator must be an instance of OIVAE"):
+        OIVAECV(object()).fit(X)
+    with pytest.raises(NotFittedError, match="OIVAECV instance is not fitted"):
+        OIVAECV(model).transform(X)
+
+
+def test_default_path_is_geometric():
+    cv = OIVAECV(n_lams=4)
+    np.testing.assert_allclose(cv._candidates(), [1.0, 0.1, 0.01, 0.001])
+
+
+def test_map_agreement():
+    rng = np.random.default_rng(0)
+    W = rng.uniform(size=(6, 3))
+    assert map_agreement(W, W[:, [2, 0, 1]] * [1.0, 3.0, 0.5]) == pytest.approx(1.0)
+    assert map_agreement(W, rng.uniform(size=(6, 3))) < 0.9
+    assert map_agreement(W, np.zeros((6, 3))) == 0.0
+    with pytest.raises(ValueError, match="same shape"):
+        map_agreement(W, W[:, :2])
+
+
+def test_plot_lam_selection(selected):
+    cv, _, _ = selected
+    fig = plot_lam_selection(cv, show=False)
+    ax = fig.axes[0]
+    assert ax.get_xscale() == "log"
+    assert any(f"chosen lam = {cv.lam_:.3g}" in t.get_text()
+               for t in ax.get_legend().get_texts())
+    with pytest.raises(ValueError, match="must be a fitted OIVAECV"):
+        plot_lam_selection(OIVAECV(), show=False)
