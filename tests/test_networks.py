@@ -4,12 +4,11 @@ import numpy as np
 import pytest
 from _source_fixtures import subjects_dir  # noqa: F401
 
+from mne_oivae import OIVAE, OIVAECV, read_hcpmmp1_labels, stc_to_groups
 from mne_oivae._demo.meg import run
-from mne_oivae.presets import MEG_REGIONS
-from mne_oivae.datasets._networks import simulate_networks
-from mne_oivae.estimator import OIVAE
+from mne_oivae.datasets import simulate_networks
 from mne_oivae.metrics import network_recovery_f1
-from mne_oivae.source import stc_to_groups
+from mne_oivae.presets import MEG_REGIONS, MEG_REGIONS_LAMS
 
 
 @pytest.fixture(scope="module")
@@ -95,10 +94,38 @@ def test_oivae_recovers_planted_networks(sim):
     assert f1.mean() >= 0.8
 
 
+@pytest.mark.slow
+def test_lam_selection_recovers_overlapping_networks(subjects_dir):  # noqa: F811
+    """Seven networks, three sharing a region with another, 800 noisy samples.
+
+    The former fixed ``lam=0.05`` kept 4-5 components here (mean F1 0.69 over
+    three seeds); the lam chosen by cross-validation keeps all seven.
+    """
+    names = [label.name for label in read_hcpmmp1_labels(subjects_dir)]
+    order = np.random.default_rng(1000).permutation(len(names))
+    networks, start = {}, 0
+    for k in range(7):
+        networks[f"network {k}"] = [names[i] for i in order[start:start + 3 + k % 2]]
+        start += 3 + k % 2
+    for k in (0, 2, 4):
+        networks[f"network {k + 1}"].append(networks[f"network {k}"][0])
+    sim = simulate_networks(networks, n_epochs=8, noise=1.5, background=0.7,
+                            subjects_dir=subjects_dir, random_state=0, verbose=False)
+    grouped = stc_to_groups(sim.stcs, sim.labels, src=sim.src, verbose=False)
+    cv = OIVAECV(OIVAE(**MEG_REGIONS, groups=grouped.groups, random_state=0),
+                 lams=MEG_REGIONS_LAMS, verbose=False).fit(grouped.X, epochs=grouped.epochs)
+    assert cv.lam_ < 0.05
+    assert cv.active_components_.size >= 7
+    f1, _ = network_recovery_f1(sim.true_sets, cv.group_weights_)
+    assert f1.mean() >= 0.85
+
+
 def test_demo_meg_quick(subjects_dir, tmp_path, capsys):  # noqa: F811
     f1 = run(tmp_path, quick=True, subjects_dir=subjects_dir)
     out = capsys.readouterr().out
     assert "network 'visual'" in out and "mean best-match F1" in out
+    assert "chosen by 5-fold cross-validation over epochs among 7 values" in out
+    assert (tmp_path / "meg_lam_selection.png").exists()
     assert f1.shape == (4,)
     assert (tmp_path / "meg_group_interactions.png").exists()
     assert 1 <= len(list(tmp_path.glob("meg_component_*.png"))) <= 2

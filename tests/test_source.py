@@ -73,6 +73,9 @@ def test_generator_grows_and_matches_list(meg_stc, hcp_labels):  # noqa: F811
     assert np.array_equal(from_list.X, from_gen.X)
     assert np.allclose(from_gen.scale_, from_gen.scale_[0])  # one pooled scale
     assert np.isclose(from_gen.X.std(), 1, atol=1e-4)
+    # every row knows its estimate: the epochs that cross-validation keeps whole
+    for grouped in (from_list, from_gen):
+        np.testing.assert_array_equal(grouped.epochs, np.repeat(np.arange(40), 5))
 
 
 def test_component_maps_paint_label_vertices(meg_stc, hcp_labels):  # noqa: F811

@@ -20,27 +20,27 @@ import itertools
 import matplotlib.pyplot as plt
 import mne
 import numpy as np
-from scipy.optimize import linear_sum_assignment
 from sklearn.model_selection import GridSearchCV, GroupKFold
 
 from mne_oivae import OIVAE, stc_to_groups
 from mne_oivae.datasets import make_bars, simulate_networks
+from mne_oivae.metrics import map_agreement
 from mne_oivae.presets import MEG_REGIONS
+from mne_oivae.viz import plot_group_weights
 
 # %%
 # Source time courses in epochs
 # -----------------------------
 # Twenty epochs of 100 time points of simulated source activity with four
 # planted networks (see :ref:`tut-meg-networks`), one time course per region.
-# Every time point is an observation (a row of ``X``); ``epoch`` says which
-# epoch each row comes from.
+# Every time point is an observation (a row of ``X``); ``grouped.epochs`` says
+# which epoch (source estimate) each row comes from.
 subjects_dir = mne.get_config("SUBJECTS_DIR")
 if subjects_dir is None:
     subjects_dir = mne.datasets.fetch_fsaverage().parent
 sim = simulate_networks(n_epochs=20, subjects_dir=subjects_dir, accept=True,
                         random_state=0)
 grouped = stc_to_groups(sim.stcs, sim.labels, src=sim.src)
-epoch = np.repeat(np.arange(len(sim.stcs)), len(sim.stcs[0].times))
 print(f"X: {grouped.X.shape[0]} time points x {grouped.X.shape[1]} regions, "
       f"{len(sim.stcs)} epochs; {len(sim.true_sets)} planted networks")
 
@@ -87,7 +87,7 @@ grid = {"n_components": [2, 4, 8], "lam": [0.02, 0.1]}
 quick = dict(MEG_REGIONS, n_init=1, n_iter=1500, lam_warmup=750)
 model = OIVAE(**quick, groups=grouped.groups, random_state=0, verbose=False)
 search = GridSearchCV(model, grid, cv=GroupKFold(n_splits), refit=sparsest_within_one_se)
-search.fit(grouped.X, groups=epoch)
+search.fit(grouped.X, groups=grouped.epochs)
 print(f"chosen: {search.best_params_}, "
       f"{search.best_estimator_.active_components_.size} active components")
 
@@ -109,35 +109,23 @@ ax.legend()
 # need costs much more. So the likelihood chooses ``K``, and ``lam`` is the
 # largest value that costs little held-out likelihood.
 #
+# For ``lam`` alone there is a one-line shortcut without a grid:
+# :class:`~mne_oivae.OIVAECV` fits a whole path of ``lam`` values on every
+# fold together (as replicas of one model, about the cost of three single
+# fits), applies the same one-standard-error rule and refits the choice; ``K``
+# needs no grid there, as the group lasso prunes the surplus of a generous
+# ``n_components``. :ref:`tut-meg-networks` uses it.
+#
 # Is the map stable across random seeds?
 # --------------------------------------
 # A map worth interpreting must not depend on the initialisation. We use the
 # bars data (:ref:`sphx_glr_auto_tutorials_plot_bars.py`), whose answer is
 # known (8 rows, so 8 components, one per row), and fit ``K = 8`` from four
-# seeds, with and without the group lasso. Components are
-# only defined up to order, so before comparing two fits we align their
-# components (Hungarian algorithm on the correlation of their weight profiles),
-# then report the correlation between the aligned maps, every component scaled
+# seeds, with and without the group lasso. Components are only defined up to
+# order, so :func:`~mne_oivae.metrics.map_agreement` aligns the components of
+# two fits (Hungarian algorithm on the correlation of their weight profiles)
+# and reports the correlation between the aligned maps, every component scaled
 # to a maximum of 1: 1 means the same component-to-group map.
-
-
-def normalised(weights):
-    peak = weights.max(axis=0, keepdims=True)
-    return np.divide(weights, peak, out=np.zeros_like(weights), where=peak > 0)
-
-
-def correlation(a, b):
-    """Correlation of every column of a with every column of b (0 if constant)."""
-    a, b = a - a.mean(axis=0), b - b.mean(axis=0)
-    norms = np.outer(np.linalg.norm(a, axis=0), np.linalg.norm(b, axis=0))
-    return np.divide(a.T @ b, norms, out=np.zeros_like(norms), where=norms > 0)
-
-
-def map_agreement(weights_a, weights_b):
-    """Correlation of two group-weight maps after aligning their components."""
-    a, b = normalised(weights_a), normalised(weights_b)
-    _, order = linear_sum_assignment(correlation(a, b), maximize=True)
-    return correlation(a.reshape(-1, 1), b[:, order].reshape(-1, 1))[0, 0]
 
 
 X_train, groups = make_bars(n_samples=2048, random_state=0)
@@ -150,9 +138,8 @@ fig, axes = plt.subplots(2, len(seeds), figsize=(10, 4.8), layout="constrained",
                          sharex=True, sharey=True)
 for row, (lam, lam_fits) in enumerate(fits.items()):
     for seed, ax, fit in zip(seeds, axes[row], lam_fits):
-        ax.imshow(normalised(fit.group_weights_), cmap="Blues", vmin=0, vmax=1,
-                  aspect="auto")
-        ax.set_title(f"lambda = {lam:g}, seed {seed}", fontsize=9)
+        plot_group_weights(fit, normalize=True, axes=ax, show=False,
+                           title=f"lambda = {lam:g}, seed {seed}")
     axes[row, 0].set_ylabel("row (group)")
 for ax in axes[1]:
     ax.set_xlabel("component")

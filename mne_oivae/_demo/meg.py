@@ -58,12 +58,11 @@ def run(out_dir, quick=False, *, subjects_dir=None, accept=False, random_state=0
     sim = simulate_networks(n_epochs=5 if quick else 20, subjects_dir=subjects_dir,
                             accept=accept, random_state=random_state, verbose=False)
     grouped = stc_to_groups(sim.stcs, sim.labels, src=sim.src, verbose=False)
-    epochs = np.repeat(np.arange(len(sim.stcs)), len(sim.stcs[0].times))
     settings = dict(MEG_REGIONS, **({"n_iter": 300, "lam_warmup": 150} if quick else {}))
     search = OIVAECV(OIVAE(**settings, groups=grouped.groups, random_state=random_state),
                      lams=MEG_REGIONS_LAMS, cv=5, verbose=False)
     start = time.perf_counter()
-    search.fit(grouped.X, epochs=epochs)
+    search.fit(grouped.X, epochs=grouped.epochs)
     model = search.best_estimator_
     print(f"oi-VAE on {len(sim.stcs)} simulated source estimates (fsaverage ico-3): "
           f"{grouped.X.shape[0]} time points x {grouped.X.shape[1]} HCP-MMP1 regions, "

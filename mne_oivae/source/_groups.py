@@ -47,6 +47,12 @@ class GroupedSource:
     subject : str | None
         Subject of the source estimates (or of the labels if the estimates
         carry none).
+    epochs : ndarray of int, shape (n_samples,)
+        For every row of ``X``, the index of the source estimate (epoch) it
+        came from: the ``epochs`` of :meth:`mne_oivae.OIVAECV.fit`, or the
+        ``groups`` of a scikit-learn splitter such as
+        :class:`~sklearn.model_selection.GroupKFold`, so that cross-validation
+        keeps epochs whole.
     group_rows : list of ndarray of int
         For every group, the rows of ``np.concatenate(vertices)`` (the rows of
         ``stc.data``) that its label covers.
@@ -67,6 +73,7 @@ class GroupedSource:
     kind: str
     vertices: list
     subject: str | None
+    epochs: np.ndarray = field(repr=False)
     group_rows: list = field(repr=False)
     mean_: np.ndarray = field(repr=False)
     scale_: np.ndarray = field(repr=False)
@@ -266,6 +273,7 @@ def stc_to_groups(stcs, labels, *, mode="mean_flip", src=None, atlas=None,
                 f"(mode={mode!r})")
     return GroupedSource(X=Y, groups=groups, mode=mode, kind=stream.kind,
                          vertices=stream.vertices, subject=stream.subject,
+                         epochs=np.repeat(np.arange(stream.n_stcs), stream.n_times),
                          group_rows=stream.group_rows, mean_=mean, scale_=scale)
 
 

@@ -68,6 +68,7 @@ class CheckedStream:
         self._src = src
         self._atlas = atlas
         self.n_stcs = 0
+        self.n_times = []  # time points of every estimate, in order
         self.kind = self.vertices = self.subject = self.group_rows = None
         self.feature_rows = self.last = None
 
@@ -95,6 +96,7 @@ class CheckedStream:
                                  f"{row}, time index {col}); clean the source "
                                  "estimates before grouping")
             self.n_stcs += 1
+            self.n_times.append(stc.shape[1])
             self.last = stc
             yield stc
 
