@@ -215,6 +215,15 @@ def test_download_from_loopback(tmp_path, http_root, monkeypatch):
         load_cmu_trials(7, 1, path=target, verbose=False)
 
 
+@pytest.mark.parametrize("verbose, bar", [("INFO", True), ("WARNING", False)])
+def test_download_progress_follows_log_level(tmp_path, http_root, capfd, verbose, bar):
+    """Downloads show a bar at INFO and below and are silent at WARNING, as fits do."""
+    _, url = http_root
+    fetch_cmu_mocap(7, 1, path=tmp_path, base_url=url, verbose=verbose)
+    err = capfd.readouterr().err
+    assert ("100%" in err) is bar
+
+
 def test_download_failures(tmp_path, http_root, monkeypatch):
     root, url = http_root
     with pytest.raises(MocapDataNotFoundError, match="07_05.amc.*failed") as info:

@@ -1,5 +1,6 @@
 """Finding, downloading and loading CMU motion-capture trials."""
 
+import logging
 import os
 from pathlib import Path
 
@@ -278,8 +279,9 @@ def _find_or_download(name, sub, folders, download, base_url):
     target = folders[0] / "subjects" / sub
     logger.info(f"Downloading {url} to {target}")
     try:
+        # a bar at INFO and below, silent at WARNING: mne.utils.ProgressBar's rule
         fname = pooch.retrieve(url, known_hash=None, fname=name, path=target,
-                               progressbar=False)
+                               progressbar=logger.level <= logging.INFO)
     except OSError as exc:  # requests' errors (connection, HTTP status) are OSErrors
         raise MocapDataNotFoundError(
             f"Data not found: {name} is in none of: {looked}, and downloading it from "
