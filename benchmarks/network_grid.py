@@ -134,7 +134,7 @@ def main(argv=None):
     print(f"{'cell':<38}" + "".join(f"{m:>7}" for m in methods)
           + "   lam chosen by one_se / max / stability (F1 of its fold fits)")
     jobs = [(cell, seed) for cell in args.cells for seed in args.seeds]
-    results = iter(Parallel(n_jobs=args.jobs)(
+    results = iter(Parallel(n_jobs=args.jobs, return_as="generator")(
         delayed(run_cell)(CELLS[cell], seed, names, args.subjects_dir, args.folds)
         for cell, seed in jobs))
     table, wins = [], 0

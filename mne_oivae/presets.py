@@ -28,7 +28,7 @@ BARS = {"n_components": 8, "lam": 1.0, "n_iter": 10000, "batch_size": 256, "warm
 #: plain ``OIVAE(**MEG_REGIONS)``: the value the selection chose most often
 #: in ``benchmarks/network_grid.py``, where a fixed 0.05 pruned networks on
 #: the harder cases.
-MEG_REGIONS = {"n_components": 12, "lam": 0.02, "n_iter": 3000, "batch_size": 256,
+MEG_REGIONS = {"n_components": 20, "lam": 0.02, "n_iter": 3000, "batch_size": 256,
                "warmup": 0, "lam_warmup": 1500, "n_init": 3}
 
 #: Candidate lams of :class:`~mne_oivae.OIVAECV` for ``MEG_REGIONS``: from 0.2
