@@ -40,7 +40,8 @@ import numpy as np
 import torch
 
 from mne_oivae._fused import _expanded
-from mne_oivae._model import GroupLayout, OIVAEModule, bucket_cost_for
+from mne_oivae._layout import GroupLayout, bucket_cost_for
+from mne_oivae._model import OIVAEModule
 from mne_oivae._train import Trainer, TrainConfig
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -88,10 +89,10 @@ def step_flops(module, batch):
     flops = 2 * 2 * batch * n_features * 2 * k + 3 * 2 * batch * n_groups * k * p
     for weight in module.gen_weights:
         flops += 3 * 2 * batch * n_groups * weight.shape[1] * weight.shape[2]
-    for (a, b, *_, width), V in zip(module._spec.blocks, module.out_weights):
-        features, inner = int(layout.sizes[a:b].sum()), V.shape[1]
-        if _expanded(width, inner):
-            flops += 2 * 2 * batch * inner * features + 2 * batch * inner**2 * (b - a)
+    for bucket, V in zip(layout.buckets, module.out_weights):
+        features, inner = int(layout.sizes[bucket.groups].sum()), V.shape[1]
+        if _expanded(bucket.width, inner):
+            flops += 2 * 2 * batch * inner * features + 2 * batch * inner**2 * bucket.n_groups
         else:
             flops += 3 * 2 * batch * inner * features
     return flops

@@ -8,6 +8,7 @@ entries, which is as unsafe as pickle for a file from elsewhere.)
 """
 
 import json
+import numbers
 import os
 import tempfile
 from contextlib import contextmanager
@@ -17,8 +18,9 @@ import h5py
 import numpy as np
 
 FORMAT = "mne-oivae"
-# 2: encoder weights stored (out, in), first layer in the caller's feature order
-FORMAT_VERSION = 2
+# 3: the module's canonical state (OIVAEModule.canonical_state), independent of the
+# size buckets; 1 and 2 were development formats, never released
+FORMAT_VERSION = 3
 _HDF5_MAGIC = b"\x89HDF\r\n\x1a\n"
 _ALLOWED_KINDS = "fiub"
 
@@ -94,8 +96,6 @@ def read_state(fname, kind):
     -------
     meta : dict
     arrays : dict of ndarray
-    version : int
-        The file's format version (older ones are upgraded by the caller).
     """
     fname = Path(fname).expanduser()
     if not fname.is_file():
@@ -116,10 +116,14 @@ def read_state(fname, kind):
             raise FormatError(f"{fname} is an HDF5 file but not an mne-oivae file "
                               f"(format attribute {fid.attrs.get('format')!r})")
         version = int(fid.attrs.get("format_version", -1))
-        if version > FORMAT_VERSION or version < 1:
+        if version > FORMAT_VERSION:
             raise FormatError(f"{fname} has file format version {version}; this version "
-                              f"of mne-oivae reads versions 1 to {FORMAT_VERSION}. "
-                              "Upgrade mne-oivae to read it")
+                              f"of mne-oivae reads version {FORMAT_VERSION}. Upgrade "
+                              "mne-oivae to read it")
+        if version < FORMAT_VERSION:
+            raise FormatError(f"{fname} has file format version {version}, a development "
+                              "format of mne-oivae that is no longer read; fit the model "
+                              "again and save it")
         if fid.attrs.get("kind") != kind:
             raise FormatError(f"{fname} holds a {fid.attrs.get('kind')!r}, expected a "
                               f"{kind!r}")
@@ -142,7 +146,38 @@ def read_state(fname, kind):
         extra = set(fid.keys()) - {"arrays"}
         if extra:
             raise FormatError(f"{fname} holds unexpected entries {sorted(extra)}")
-    return meta, arrays, version
+    return meta, arrays
+
+
+def params_to_json(params):
+    """Estimator parameters as JSON data: numpy scalars as numbers, tuples as lists.
+
+    ``groups`` is stored apart (as the fitted GroupSpec) and a random generator
+    is not plain data: both are stored as ``None``.
+    """
+    out = {}
+    for key, value in params.items():
+        if key == "groups" or (key == "random_state"
+                               and not isinstance(value, numbers.Integral)):
+            value = None
+        out[key] = _plain(value)
+    return out
+
+
+def _plain(value):
+    if isinstance(value, np.generic):
+        return value.item()
+    if isinstance(value, (tuple, list, np.ndarray)):
+        return [_plain(v) for v in value]
+    return value
+
+
+def params_from_json(params, groups=None):
+    """Estimator parameters from :func:`params_to_json`'s data, with *groups*."""
+    out = dict(params, groups=groups)
+    for key in ("generator_hidden", "encoder_hidden"):
+        out[key] = tuple(out[key])
+    return out
 
 
 def _guess_format(head):

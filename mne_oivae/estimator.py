@@ -14,8 +14,10 @@ from sklearn.base import BaseEstimator, ClassNamePrefixFeaturesOutMixin, Transfo
 from sklearn.exceptions import NotFittedError as _SklearnNotFittedError
 from sklearn.utils.validation import validate_data
 
-from ._io import read_state, write_state
-from ._model import ACTIVATIONS, GroupLayout, OIVAEModule, bucket_cost_for
+from ._checkpoint import load_checkpoint, save_checkpoint
+from ._io import params_from_json, params_to_json, read_state, write_state
+from ._layout import GroupLayout
+from ._model import ACTIVATIONS, build_module, init_output_statistics, layout_for
 from ._replicas import ReplicaTask, fit_replicas
 from ._train import DivergenceError, Trainer, TrainConfig
 from ._validation import (check_data, check_finite, check_float, check_int, check_option,
@@ -283,7 +285,7 @@ class OIVAE(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
             params, X_t, spec, layout, seeds = self._fit_inputs(X, params)
             if resume and _exists(checkpoint):
                 trainer, history = self._new_trainer(X_t, layout, params, int(seeds[0]))
-                history = _load_checkpoint(checkpoint, trainer, params, X_t.shape)
+                history = load_checkpoint(checkpoint, trainer, params)
                 logger.info(f"Resuming from {checkpoint} at iteration {trainer.iteration}")
                 self._run(trainer, history, spec, params, checkpoint, check_every)
                 module = trainer.module
@@ -317,7 +319,7 @@ class OIVAE(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
         X_t = _as_tensor(X, _resolve_device(params["device"]))
         seeds = np.random.default_rng(_seed_sequence(self.random_state)).integers(
             2**62, size=params["n_init"])
-        return _FitInputs(params, X_t, spec, _layout(spec, params), seeds)
+        return _FitInputs(params, X_t, spec, layout_for(spec, params), seeds)
 
     def _group_spec(self, n_features):
         """The ``groups`` parameter as a GroupSpec; ``None``: one group per feature."""
@@ -370,8 +372,8 @@ class OIVAE(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
         return [(task.module, history) for task, history in zip(tasks, histories)]
 
     def _new_module(self, X_t, layout, params, seed, rows=None):
-        module = _build_module(layout, params, seed).to(X_t.device)
-        _init_output_statistics(module, X_t, rows)
+        module = build_module(layout, params, seed).to(X_t.device)
+        init_output_statistics(module, X_t, rows)
         return module
 
     def _new_trainer(self, X_t, layout, params, seed):
@@ -382,7 +384,6 @@ class OIVAE(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
     def _run(self, trainer, history, spec, params, checkpoint, check_every):
         """Train to ``n_iter`` iterations; on divergence keep the last finite state."""
         n_iter = trainer.config.n_iter
-        shape = tuple(trainer.X.shape)
 
         with ProgressBar(n_iter, initial_value=trainer.iteration, mesg="oi-VAE fit",
                          leave=False) as progress:
@@ -392,7 +393,7 @@ class OIVAE(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
                 done = tr.iteration >= n_iter
                 if checkpoint is not None and (done or tr.iteration % check_every
                                                < tr.steps_per_epoch):
-                    _save_checkpoint(checkpoint, tr, params, shape, history)
+                    save_checkpoint(checkpoint, tr, params, history)
 
             try:
                 trainer.run(history, on_epoch=on_epoch)
@@ -613,13 +614,13 @@ class OIVAE(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
         fname : Path
         """
         self._check_fitted()
-        meta = {"params": _jsonable_params(self.get_params()),
+        meta = {"params": params_to_json(self.get_params()),
                 "groups": {"names": self.groups_.names,
                            "n_features": self.groups_.n_features},
                 "history": {k: v.tolist() for k, v in self.history_.items()},
                 "n_iter_": self.n_iter_}
-        arrays = {f"module/{k}": v.detach().cpu().numpy()
-                  for k, v in self.module_.state_dict().items()}
+        arrays = {f"module/{k}": v.numpy()
+                  for k, v in self.module_.canonical_state().items()}
         arrays.update({f"groups/{g}": idx for g, idx in enumerate(self.groups_.indices)})
         return write_state(fname, "model", meta, arrays, overwrite=overwrite)
 
@@ -649,64 +650,21 @@ def read_oivae(fname, device="cpu"):
     The model's ``groups`` parameter is the fitted :class:`~mne_oivae.GroupSpec`,
     so ``clone(model).fit(X)`` refits with the same groups.
     """
-    meta, arrays, version = read_state(fname, "model")
+    meta, arrays = read_state(fname, "model")
     n_groups = len(meta["groups"]["names"])
     spec = GroupSpec([arrays[f"groups/{g}"] for g in range(n_groups)],
                      n_features=meta["groups"]["n_features"], names=meta["groups"]["names"])
-    model = OIVAE(**_params_from_json(meta["params"], groups=spec))
+    model = OIVAE(**params_from_json(meta["params"], groups=spec))
     params = model._validated_params()
-    module = _build_module(_layout(spec, params), params)
-    module.load_state_dict(_module_state(arrays, version, module))
+    module = build_module(layout_for(spec, params), params)
+    module.load_state_dict(module.internal_state(
+        {k[len("module/"):]: v for k, v in arrays.items() if k.startswith("module/")}))
     model._set_fitted(module.to(_resolve_device(device)), spec, meta["history"],
                       int(meta["n_iter_"]))
     return model
 
 
-def _layout(spec, params):
-    """Group layout with output buckets sized for the minibatch (bucket_cost_for)."""
-    width = (params["generator_hidden"] or (params["group_latent_dim"] or 1,))[-1]
-    rows = params["batch_size"] * params["mc_samples"]
-    return GroupLayout(spec.indices, bucket_cost_for(rows, width))
-
-
-def _build_module(layout, params, seed=0):
-    return OIVAEModule(layout, params["n_components"],
-                       params["group_latent_dim"], params["generator_hidden"],
-                       params["encoder_hidden"], params["activation"],
-                       torch.Generator().manual_seed(seed), params["activate_input"])
-
-
 # -- helpers -------------------------------------------------------------------
-def _jsonable_params(params):
-    """Constructor parameters as JSON data: numpy scalars as numbers, tuples as lists.
-
-    ``groups`` is stored apart (as the fitted GroupSpec) and a random generator
-    is not plain data: both are stored as ``None``.
-    """
-    out = {}
-    for key, value in params.items():
-        if key == "groups" or (key == "random_state"
-                               and not isinstance(value, numbers.Integral)):
-            value = None
-        out[key] = _plain(value)
-    return out
-
-
-def _plain(value):
-    if isinstance(value, np.generic):
-        return value.item()
-    if isinstance(value, (tuple, list, np.ndarray)):
-        return [_plain(v) for v in value]
-    return value
-
-
-def _params_from_json(params, groups=None):
-    out = dict(params, groups=groups)
-    for key in ("generator_hidden", "encoder_hidden"):
-        out[key] = tuple(out[key])
-    return out
-
-
 def _resolve_device(device):
     if device == "auto":
         return torch.device("cuda" if torch.cuda.is_available() else "cpu")
@@ -771,38 +729,6 @@ def _train_config(params):
         "lam_warmup")})
 
 
-# Noise variances stay above this fraction of the mean feature variance. A feature
-# that never varies (CMU's finger channels) otherwise gets a near-zero variance whose
-# huge, noisy likelihood gradients shrink Adam's proximal threshold on its columns
-# until they are never pruned (1e-3 was too small for that on walking data).
-NOISE_FLOOR = 3e-2
-
-
-@torch.no_grad()
-def _init_output_statistics(module, X_t, rows=None):
-    """Start the output bias at the data mean and the noise at the data variance.
-
-    *rows* (a tensor of row indices, or ``None`` for all) are the training rows.
-    """
-    mean = torch.zeros(X_t.shape[1], dtype=torch.float64, device=X_t.device)
-    sq = torch.zeros_like(mean)
-    size = max(1, 2**20 // X_t.shape[1])  # float64 temporaries stay small
-    chunks = X_t.split(size) if rows is None else (
-        X_t.index_select(0, block) for block in torch.as_tensor(rows, device=X_t.device)
-        .split(size))
-    for chunk in chunks:
-        mean += chunk.sum(0, dtype=torch.float64)
-        sq += chunk.double().pow(2).sum(0)
-    n = X_t.shape[0] if rows is None else len(rows)
-    mean /= n
-    var = (sq / n - mean.pow(2)).clamp(min=0)
-    floor = NOISE_FLOOR * float(var.mean()) + 1e-12
-    order = torch.as_tensor(module.layout.feature_order, device=X_t.device)
-    module.feature_bias.copy_(mean[order])
-    module.noise_floor.fill_(floor)
-    module.log_var.copy_(torch.log(var[order].clamp(min=floor)))
-
-
 def _check_not_groups(y):
     """Refuse the pre-0.2 call ``fit(X, groups)``: groups are a parameter now."""
     if isinstance(y, GroupSpec) or (isinstance(y, (list, tuple)) and len(y)
@@ -818,72 +744,3 @@ def _last_iteration(history):
 
 def _exists(path):
     return path is not None and Path(path).expanduser().is_file()
-
-
-def _module_state(arrays, version, module):
-    """The ``module/`` arrays of a file as a state dict of *module*, upgraded to this format.
-
-    Format 1 stored encoder weights (in, out), the first layer's inputs in the
-    model's internal feature order. Checkpoints hold Adam moments of the same
-    shape: the encoder weights are the optimiser's first parameters (0 to L - 1
-    and 2L for L hidden layers, see ``encoder_parameters``).
-    """
-    state = {k[len("module/"):]: torch.as_tensor(v) for k, v in arrays.items()
-             if k.startswith("module/")}
-    if version == 1:
-        n_hidden = len(module.enc_weights)
-        names = [f"enc_weights.{i}" for i in range(n_hidden)] + ["enc_out_weight"]
-        slots = [*range(n_hidden), 2 * n_hidden]
-        caller_rows = np.argsort(module.layout.feature_order)
-        for i, (name, slot) in enumerate(zip(names, slots)):
-            keys = [f"module/{name}"] + [f"adam/{slot}/{m}" for m in ("exp_avg", "exp_avg_sq")]
-            for key in keys:
-                if key in arrays:
-                    value = arrays[key][caller_rows] if i == 0 else arrays[key]
-                    arrays[key] = np.ascontiguousarray(value.T)
-            state[name] = torch.as_tensor(arrays[f"module/{name}"])
-    return state
-
-
-def _save_checkpoint(fname, trainer, params, shape, history):
-    state = trainer.state_dict()
-    adam = trainer.optimizer.state_dict()
-    arrays = {f"module/{k}": v.numpy() for k, v in state["module"].items()}
-    for i, s in adam["state"].items():
-        arrays[f"adam/{i}/exp_avg"] = s["exp_avg"].cpu().numpy()
-        arrays[f"adam/{i}/exp_avg_sq"] = s["exp_avg_sq"].cpu().numpy()
-        arrays[f"adam/{i}/step"] = np.asarray(float(s["step"]))
-    arrays["prox/m"] = state["prox"]["m"].cpu().numpy()
-    arrays["prox/v"] = state["prox"]["v"].cpu().numpy()
-    arrays["generator"] = state["generator"].cpu().numpy()
-    meta = {"params": _jsonable_params(params), "shape": list(shape),
-            "iteration": state["iteration"], "prox_t": state["prox"]["t"],
-            "history": history}
-    write_state(fname, "checkpoint", meta, arrays, overwrite=True)
-
-
-def _load_checkpoint(fname, trainer, params, shape):
-    meta, arrays, version = read_state(fname, "checkpoint")
-    saved = _params_from_json(meta["params"])
-    for key in ("n_components", "group_latent_dim", "generator_hidden", "encoder_hidden",
-                "activation", "activate_input", "batch_size"):
-        if saved.get(key, False) != params[key]:
-            raise ValueError(f"checkpoint {fname} was made with {key}={saved[key]!r}, "
-                             f"but this fit uses {key}={params[key]!r}")
-    if list(shape) != meta["shape"]:
-        raise ValueError(f"checkpoint {fname} was made on data of shape "
-                         f"{tuple(meta['shape'])}, got {tuple(shape)}")
-    device = trainer.X.device
-    module_state = _module_state(arrays, version, trainer.module)
-    adam = trainer.optimizer.state_dict()
-    for i in adam["state"] or range(sum(len(g["params"]) for g in adam["param_groups"])):
-        adam["state"][i] = {
-            "step": torch.tensor(float(arrays[f"adam/{i}/step"])),
-            "exp_avg": torch.as_tensor(arrays[f"adam/{i}/exp_avg"], device=device),
-            "exp_avg_sq": torch.as_tensor(arrays[f"adam/{i}/exp_avg_sq"], device=device)}
-    trainer.load_state_dict({
-        "module": module_state, "adam": adam,
-        "prox": {"m": arrays["prox/m"], "v": arrays["prox/v"], "t": meta["prox_t"]},
-        "generator": torch.as_tensor(arrays["generator"]), "iteration": meta["iteration"]})
-    return {k: list(v) for k, v in meta["history"].items()}
-

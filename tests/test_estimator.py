@@ -6,6 +6,7 @@ import torch
 from scipy.stats import multivariate_normal
 
 from mne_oivae import GroupSpec, NotFittedError, OIVAE, estimator, read_oivae
+from mne_oivae._model import layout_for
 from mne_oivae._replicas import fit_replicas
 from mne_oivae.datasets import make_bars
 
@@ -148,7 +149,7 @@ def test_restarts_are_the_single_fits_of_their_seeds(monkeypatch):
     monkeypatch.setattr(estimator, "fit_replicas", recording_fit)
     model.fit(X)
     params = model._validated_params()
-    layout = estimator._layout(model.groups_, params)
+    layout = layout_for(model.groups_, params)
     X_t = torch.as_tensor(X)
     for task in fits:
         trainer, history = model._new_trainer(X_t, layout, params, task.seed)
@@ -175,8 +176,8 @@ def test_activated_input_generator(linear_data, tmp_path):
     z = torch.randn(4, 2, generator=torch.Generator().manual_seed(0))
     u = torch.einsum("gpk,nk->gnp", module.W.detach(), z)
     g = list(module.layout.group_order).index(2)  # group "c", 3 features
-    bucket = next(i for i, (a, b, *_) in enumerate(module.layout.buckets) if a <= g < b)
-    V = module.out_weights[bucket][g - module.layout.buckets[bucket][0]].detach()
+    slot = module.layout.slot(g)
+    V = module.out_weights[slot.bucket][slot.row].detach()
     columns = [list(module.layout.feature_order).index(f) for f in (3, 4, 5)]
     expected = torch.tanh(u[g]) @ V[:, :3] + module.feature_bias.detach()[columns]
     np.testing.assert_allclose(model.inverse_transform(z.numpy())[:, 3:],

@@ -10,7 +10,8 @@ import numpy as np
 import pytest
 import torch
 
-from mne_oivae._model import GroupLayout, OIVAEModule
+from mne_oivae._layout import GroupLayout
+from mne_oivae._model import OIVAEModule
 from mne_oivae._replicas import ReplicaModule, ReplicaTask, ReplicaTrainer, fit_replicas
 from mne_oivae._train import DivergenceError, Trainer, TrainConfig
 
