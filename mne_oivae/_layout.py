@@ -123,9 +123,9 @@ class GroupLayout:
         self.n_features = n_features
         bounds = _optimal_buckets(self.sizes, cost)
         self.buckets, column = [], 0
-        for start, stop in zip(bounds[:-1], bounds[1:]):
+        for start, stop in zip(map(int, bounds[:-1]), map(int, bounds[1:])):
             width = int(self.sizes[start])
-            self.buckets.append(Bucket(slice(int(start), int(stop)),
+            self.buckets.append(Bucket(slice(start, stop),
                                        slice(column, column + (stop - start) * width), width))
             column += (stop - start) * width
 
