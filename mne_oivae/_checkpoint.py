@@ -8,7 +8,8 @@ size-bucket layout the resuming run uses (bit-identically in the same one).
 import numpy as np
 import torch
 
-from ._io import params_from_json, params_to_json, read_state, write_state
+from ._io import read_state, write_state
+from ._params import params_from_json, params_to_json
 
 # Parameters that fix the shapes of the state: a checkpoint resumes only a fit
 # that has the same.

@@ -8,7 +8,6 @@ entries, which is as unsafe as pickle for a file from elsewhere.)
 """
 
 import json
-import numbers
 import os
 import tempfile
 from contextlib import contextmanager
@@ -147,37 +146,6 @@ def read_state(fname, kind):
         if extra:
             raise FormatError(f"{fname} holds unexpected entries {sorted(extra)}")
     return meta, arrays
-
-
-def params_to_json(params):
-    """Estimator parameters as JSON data: numpy scalars as numbers, tuples as lists.
-
-    ``groups`` is stored apart (as the fitted GroupSpec) and a random generator
-    is not plain data: both are stored as ``None``.
-    """
-    out = {}
-    for key, value in params.items():
-        if key == "groups" or (key == "random_state"
-                               and not isinstance(value, numbers.Integral)):
-            value = None
-        out[key] = _plain(value)
-    return out
-
-
-def _plain(value):
-    if isinstance(value, np.generic):
-        return value.item()
-    if isinstance(value, (tuple, list, np.ndarray)):
-        return [_plain(v) for v in value]
-    return value
-
-
-def params_from_json(params, groups=None):
-    """Estimator parameters from :func:`params_to_json`'s data, with *groups*."""
-    out = dict(params, groups=groups)
-    for key in ("generator_hidden", "encoder_hidden"):
-        out[key] = tuple(out[key])
-    return out
 
 
 def _guess_format(head):

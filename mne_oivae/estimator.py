@@ -1,11 +1,8 @@
 """OIVAE: the scikit-learn estimator around the torch model."""
 
 import math
-import numbers
-import warnings
 from contextlib import nullcontext
 from pathlib import Path
-from typing import NamedTuple
 
 import numpy as np
 import torch
@@ -14,14 +11,14 @@ from sklearn.base import BaseEstimator, ClassNamePrefixFeaturesOutMixin, Transfo
 from sklearn.exceptions import NotFittedError as _SklearnNotFittedError
 from sklearn.utils.validation import validate_data
 
-from ._checkpoint import load_checkpoint, save_checkpoint
-from ._io import params_from_json, params_to_json, read_state, write_state
-from ._layout import GroupLayout
-from ._model import ACTIVATIONS, build_module, init_output_statistics, layout_for
-from ._replicas import ReplicaTask, fit_replicas
-from ._train import DivergenceError, Trainer, TrainConfig
-from ._validation import (check_data, check_finite, check_float, check_int, check_option,
-                          validate_type)
+from ._checkpoint import load_checkpoint
+from ._fitting import (as_tensor, best, fit_inputs, fit_together, last_iteration,
+                       new_trainer, resolve_device, run_with_checkpoints, seed_sequence)
+from ._io import read_state, write_state
+from ._model import build_module, layout_for
+from ._params import params_from_json, params_to_json, validate_params
+from ._train import DivergenceError
+from ._validation import check_data, check_finite, check_int, validate_type
 from .groups import GroupSpec, as_group_spec
 
 __all__ = ["OIVAE", "read_oivae", "NotFittedError", "DivergenceError",
@@ -39,10 +36,6 @@ class NotFittedError(_SklearnNotFittedError):
     A subclass of :class:`sklearn.exceptions.NotFittedError` (itself a
     ``ValueError`` and an ``AttributeError``).
     """
-
-
-# Fewer observations leave the noise variances undefined.
-MIN_SAMPLES = 2
 
 
 class OIVAE(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
@@ -283,43 +276,27 @@ class OIVAE(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
         check_every = check_int(checkpoint_every, "checkpoint_every", minimum=1)
         with self._log_level():
             params, X_t, spec, layout, seeds = self._fit_inputs(X, params)
-            if resume and _exists(checkpoint):
-                trainer, history = self._new_trainer(X_t, layout, params, int(seeds[0]))
-                history = load_checkpoint(checkpoint, trainer, params)
-                logger.info(f"Resuming from {checkpoint} at iteration {trainer.iteration}")
-                self._run(trainer, history, spec, params, checkpoint, check_every)
-                module = trainer.module
-            elif params["n_init"] == 1:
-                trainer, history = self._new_trainer(X_t, layout, params, int(seeds[0]))
-                self._run(trainer, history, spec, params, checkpoint, check_every)
+            if params["n_init"] == 1:
+                trainer, history = new_trainer(X_t, layout, params, int(seeds[0]))
+                if resume and _exists(checkpoint):
+                    history = load_checkpoint(checkpoint, trainer, params)
+                    logger.info(f"Resuming from {checkpoint} at iteration "
+                                f"{trainer.iteration}")
+                try:
+                    run_with_checkpoints(trainer, history, params, checkpoint, check_every)
+                except DivergenceError:
+                    self._set_fitted(trainer.module, spec, history, last_iteration(history))
+                    raise
                 module = trainer.module
             else:  # restarts as replicas; the highest final objective wins
-                fits = self._fit_replicas(X_t, layout, params,
-                                          [(int(seed), params["lam"], None) for seed in seeds])
-                module, history = _best(fits)
+                module, history = best(fit_together(
+                    X_t, layout, params, [(int(seed), params["lam"], None) for seed in seeds]))
         self._set_fitted(module, spec, history, params["n_iter"])
         return self
 
     def _fit_inputs(self, X, params):
-        """Data tensor, groups, layout and seeds of a fit on validated *X*.
-
-        *params* (validated) is returned with ``batch_size`` at most the number
-        of observations.
-        """
-        n_samples, n_features = X.shape
-        if n_samples < MIN_SAMPLES:
-            raise ValueError(f"X has {n_samples} sample, but OIVAE needs at least "
-                             f"{MIN_SAMPLES} observations (rows of X) to estimate noise "
-                             "variances; pass more time points or trials")
-        spec = self._group_spec(n_features)
-        if params["batch_size"] > n_samples:
-            logger.info(f"batch_size={params['batch_size']} is more than the "
-                        f"{n_samples} observations: every minibatch holds all of them")
-            params["batch_size"] = n_samples
-        X_t = _as_tensor(X, _resolve_device(params["device"]))
-        seeds = np.random.default_rng(_seed_sequence(self.random_state)).integers(
-            2**62, size=params["n_init"])
-        return _FitInputs(params, X_t, spec, layout_for(spec, params), seeds)
+        """The :class:`~mne_oivae._fitting.FitInputs` of a fit on validated *X*."""
+        return fit_inputs(X, params, self._group_spec(X.shape[1]), self.random_state)
 
     def _group_spec(self, n_features):
         """The ``groups`` parameter as a GroupSpec; ``None``: one group per feature."""
@@ -350,92 +327,8 @@ class OIVAE(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
         self.history_ = {k: np.asarray(v) for k, v in history.items()}
         self._set_weights()
 
-    def _fit_replicas(self, X_t, layout, params, tasks):
-        """Fit one model per (seed, lam, rows) task, trained together as replicas.
-
-        Restarts (``n_init``; each initialisation can end in a different local
-        optimum, told apart by the objective), lam paths and cross-validation
-        folds: each replica is the fit a single ``n_init=1`` fit with that seed
-        and lam on those rows would give (``rows=None``: all of X), up to
-        float reassociation. Returns a list of ``(module, history)``.
-        """
-        tasks = [ReplicaTask(self._new_module(X_t, layout, params, seed, rows), seed, lam,
-                             rows) for seed, lam, rows in tasks]
-        logger.info(f"Fitting {len(tasks)} models together")
-        with ProgressBar(params["n_iter"] * len(tasks), mesg="oi-VAE fits",
-                         leave=False) as progress:
-            try:
-                histories = fit_replicas(tasks, X_t, _train_config(params),
-                                         progress=progress.update)
-            except DivergenceError as err:
-                raise DivergenceError(f"{err}. {_DIVERGENCE_HINT}") from None
-        return [(task.module, history) for task, history in zip(tasks, histories)]
-
-    def _new_module(self, X_t, layout, params, seed, rows=None):
-        module = build_module(layout, params, seed).to(X_t.device)
-        init_output_statistics(module, X_t, rows)
-        return module
-
-    def _new_trainer(self, X_t, layout, params, seed):
-        module = self._new_module(X_t, layout, params, seed)
-        generator = torch.Generator(device=X_t.device).manual_seed(seed)
-        return Trainer(module, X_t, _train_config(params), generator), {}
-
-    def _run(self, trainer, history, spec, params, checkpoint, check_every):
-        """Train to ``n_iter`` iterations; on divergence keep the last finite state."""
-        n_iter = trainer.config.n_iter
-
-        with ProgressBar(n_iter, initial_value=trainer.iteration, mesg="oi-VAE fit",
-                         leave=False) as progress:
-
-            def on_epoch(tr):
-                progress.update(tr.iteration)
-                done = tr.iteration >= n_iter
-                if checkpoint is not None and (done or tr.iteration % check_every
-                                               < tr.steps_per_epoch):
-                    save_checkpoint(checkpoint, tr, params, history)
-
-            try:
-                trainer.run(history, on_epoch=on_epoch)
-            except DivergenceError as err:
-                self._set_fitted(trainer.module, spec, history, _last_iteration(history))
-                raise DivergenceError(
-                    f"{err}. The model was restored to its last finite state (iteration "
-                    f"{_last_iteration(history)}). {_DIVERGENCE_HINT}") from None
-
     def _validated_params(self):
-        p = self.get_params()
-        p["n_components"] = check_int(p["n_components"], "n_components", minimum=1)
-        p["lam"] = check_float(p["lam"], "lam", minimum=0)
-        if p["group_latent_dim"] is not None:
-            p["group_latent_dim"] = check_int(p["group_latent_dim"], "group_latent_dim",
-                                              minimum=1)
-        for name in ("generator_hidden", "encoder_hidden"):
-            value = p[name]
-            validate_type(value, (tuple, list), name, "tuple of int")
-            p[name] = tuple(check_int(v, f"{name} entries", minimum=1) for v in value)
-        if p["group_latent_dim"] is None and p["generator_hidden"]:
-            raise ValueError("identity generators (group_latent_dim=None) take no hidden "
-                             f"layers, got generator_hidden={p['generator_hidden']}")
-        check_option("activation", p["activation"], tuple(ACTIVATIONS))
-        validate_type(p["activate_input"], bool, "activate_input")
-        if p["group_latent_dim"] is None and p["activate_input"]:
-            raise ValueError("identity generators (group_latent_dim=None) have no input to "
-                             "activate; set group_latent_dim (e.g. 8) to use "
-                             "activate_input=True")
-        p["prior_scale"] = check_float(p["prior_scale"], "prior_scale", 0, strict=True)
-        p["n_iter"] = check_int(p["n_iter"], "n_iter", minimum=1)
-        p["batch_size"] = check_int(p["batch_size"], "batch_size", minimum=1)
-        p["lr"] = check_float(p["lr"], "lr", 0, strict=True)
-        p["mc_samples"] = check_int(p["mc_samples"], "mc_samples", minimum=1)
-        p["warmup"] = check_int(p["warmup"], "warmup", minimum=0)
-        if isinstance(p["lam_warmup"], str):
-            check_option("lam_warmup", p["lam_warmup"], ("auto",))
-            p["lam_warmup"] = p["n_iter"] // 10
-        p["lam_warmup"] = check_int(p["lam_warmup"], "lam_warmup", minimum=0)
-        p["n_init"] = check_int(p["n_init"], "n_init", minimum=1)
-        validate_type(p["device"], str, "device")
-        return p
+        return validate_params(self.get_params())
 
     def _set_weights(self):
         norms = self.module_.group_norms().cpu().numpy().astype(np.float64)
@@ -454,7 +347,7 @@ class OIVAE(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
         """Validated *X* as tensors of *rows* observations on the model's device."""
         self._check_fitted()
         X = self._validate_X(X, reset=False)
-        yield from _as_tensor(X, self.module_.W.device).split(max(1, rows))
+        yield from as_tensor(X, self.module_.W.device).split(max(1, rows))
 
     def _to_internal(self, block):
         """*block* with its features in the model's internal order."""
@@ -659,74 +552,14 @@ def read_oivae(fname, device="cpu"):
     module = build_module(layout_for(spec, params), params)
     module.load_state_dict(module.internal_state(
         {k[len("module/"):]: v for k, v in arrays.items() if k.startswith("module/")}))
-    model._set_fitted(module.to(_resolve_device(device)), spec, meta["history"],
+    model._set_fitted(module.to(resolve_device(device)), spec, meta["history"],
                       int(meta["n_iter_"]))
     return model
 
 
 # -- helpers -------------------------------------------------------------------
-def _resolve_device(device):
-    if device == "auto":
-        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    try:
-        dev = torch.device(device)
-    except RuntimeError:
-        raise ValueError(f"device must be 'cpu', 'cuda', 'cuda:N' or 'auto', got "
-                         f"{device!r}") from None
-    if dev.type == "cuda" and not torch.cuda.is_available():
-        raise ValueError("device='cuda' was requested but CUDA is not available to "
-                         "torch on this machine; use device='cpu' or 'auto'")
-    if dev.type not in ("cpu", "cuda"):
-        raise ValueError(f"device must be 'cpu', 'cuda' or 'auto', got {device!r}")
-    return dev
-
-
-def _as_tensor(X, device):
-    """float32 tensor on *device*, sharing memory with *X* when possible.
-
-    A read-only *X* (a memory map, say) is shared too: nothing writes to it.
-    """
-    if X.dtype != np.float32 or not X.flags.c_contiguous:
-        X = np.ascontiguousarray(X, dtype=np.float32)
-    with warnings.catch_warnings():
-        warnings.filterwarnings("ignore", message="The given NumPy array is not writable")
-        return torch.from_numpy(X).to(device)
-
-
-def _seed_sequence(random_state):
-    if isinstance(random_state, np.random.RandomState):
-        return random_state.randint(2**31)
-    if random_state is None or isinstance(random_state, (numbers.Integral,
-                                                         np.random.Generator)):
-        return random_state
-    raise TypeError("random_state must be None, an int or a numpy Generator, got "
-                    f"{type(random_state).__name__}")
-
-
 def _draw_seed(random_state):
-    return int(np.random.default_rng(_seed_sequence(random_state)).integers(2**62))
-
-
-_DIVERGENCE_HINT = "Try a smaller lr, standardised data, or a longer warmup"
-
-
-class _FitInputs(NamedTuple):
-    params: dict
-    X: torch.Tensor
-    spec: GroupSpec
-    layout: GroupLayout
-    seeds: np.ndarray  # one per initialisation
-
-
-def _best(fits):
-    """The (module, history) of *fits* with the highest final objective."""
-    return max(fits, key=lambda fit: np.mean(fit[1]["elbo"][-5:]))
-
-
-def _train_config(params):
-    return TrainConfig(**{k: params[k] for k in (
-        "n_iter", "batch_size", "lr", "lam", "prior_scale", "mc_samples", "warmup",
-        "lam_warmup")})
+    return int(np.random.default_rng(seed_sequence(random_state)).integers(2**62))
 
 
 def _check_not_groups(y):
@@ -736,10 +569,6 @@ def _check_not_groups(y):
         raise TypeError("fit(X, y) takes no groups: the feature groups are a parameter "
                         "of the estimator. Use OIVAE(groups=groups, ...).fit(X) (or "
                         "model.set_params(groups=groups))")
-
-
-def _last_iteration(history):
-    return int(history["iteration"][-1]) if history.get("iteration") else 0
 
 
 def _exists(path):

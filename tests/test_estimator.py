@@ -5,7 +5,7 @@ import pytest
 import torch
 from scipy.stats import multivariate_normal
 
-from mne_oivae import GroupSpec, NotFittedError, OIVAE, estimator, read_oivae
+from mne_oivae import GroupSpec, NotFittedError, OIVAE, _fitting, read_oivae
 from mne_oivae._model import layout_for
 from mne_oivae._replicas import fit_replicas
 from mne_oivae.datasets import make_bars
@@ -126,7 +126,7 @@ def test_n_init_keeps_best_final_objective(monkeypatch):
         finished.extend((np.mean(h["elbo"][-5:]), t.module) for t, h in zip(tasks, histories))
         return histories
 
-    monkeypatch.setattr(estimator, "fit_replicas", recording_fit)
+    monkeypatch.setattr(_fitting, "fit_replicas", recording_fit)
     model = OIVAE(n_components=4, n_iter=60, batch_size=32, n_init=3, random_state=0,
                   verbose=False, groups=groups).fit(X)
     assert len(finished) == 3
@@ -146,13 +146,13 @@ def test_restarts_are_the_single_fits_of_their_seeds(monkeypatch):
         fits.extend(tasks)
         return fit_replicas(tasks, *args, **kwargs)
 
-    monkeypatch.setattr(estimator, "fit_replicas", recording_fit)
+    monkeypatch.setattr(_fitting, "fit_replicas", recording_fit)
     model.fit(X)
     params = model._validated_params()
     layout = layout_for(model.groups_, params)
     X_t = torch.as_tensor(X)
     for task in fits:
-        trainer, history = model._new_trainer(X_t, layout, params, task.seed)
+        trainer, history = _fitting.new_trainer(X_t, layout, params, task.seed)
         trainer.run(history)
         for a, b in zip(task.module.parameters(), trainer.module.parameters()):
             np.testing.assert_allclose(a.detach(), b.detach(), rtol=1e-4, atol=1e-5)

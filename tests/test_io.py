@@ -6,7 +6,6 @@ import pickle
 import h5py
 import numpy as np
 import pytest
-import torch
 
 from mne_oivae import OIVAE, read_oivae
 from mne_oivae._io import FORMAT_VERSION, FormatError, write_state
