@@ -5,10 +5,9 @@ optimiser moments in the canonical form, so a checkpoint resumes in whatever
 size-bucket layout the resuming run uses (bit-identically in the same one).
 """
 
-import numpy as np
 import torch
 
-from ._io import read_state, write_state
+from ._io import arrays_under, read_state, write_state
 from ._params import params_from_json, params_to_json
 
 # Parameters that fix the shapes of the state: a checkpoint resumes only a fit
@@ -61,17 +60,10 @@ def load_checkpoint(fname, trainer, params):
         raise ValueError(f"checkpoint {fname} was made on data of shape "
                          f"{tuple(meta['shape'])}, got {tuple(shape)}")
     trainer.load_state_dict({
-        "module": _under(arrays, "module"),
-        "adam": {key: _under(arrays, f"adam/{key}") for key in ("exp_avg", "exp_avg_sq")},
+        "module": arrays_under(arrays, "module"),
+        "adam": {key: arrays_under(arrays, f"adam/{key}") for key in ("exp_avg", "exp_avg_sq")},
         "adam_step": meta["adam_step"],
-        "prox": {key: _under(arrays, f"prox/{key}") for key in ("m", "v")},
+        "prox": {key: arrays_under(arrays, f"prox/{key}") for key in ("m", "v")},
         "prox_t": meta["prox_t"], "generator": torch.as_tensor(arrays["generator"]),
         "iteration": meta["iteration"]})
     return {k: list(v) for k, v in meta["history"].items()}
-
-
-def _under(arrays, prefix):
-    """The arrays named ``prefix/name``, by name."""
-    start = len(prefix) + 1
-    return {name[start:]: np.asarray(value) for name, value in arrays.items()
-            if name.startswith(prefix + "/")}

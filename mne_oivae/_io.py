@@ -148,6 +148,13 @@ def read_state(fname, kind):
     return meta, arrays
 
 
+def arrays_under(arrays, prefix):
+    """The arrays of :func:`read_state` named ``prefix/name``, by name."""
+    start = len(prefix) + 1
+    return {name[start:]: value for name, value in arrays.items()
+            if name.startswith(prefix + "/")}
+
+
 def _guess_format(head):
     if head[:1] == b"\x80":
         return " but a Python pickle"

@@ -14,7 +14,7 @@ from sklearn.utils.validation import validate_data
 from ._checkpoint import load_checkpoint
 from ._fitting import (as_tensor, best, fit_inputs, fit_together, last_iteration,
                        new_trainer, resolve_device, run_with_checkpoints, seed_sequence)
-from ._io import read_state, write_state
+from ._io import arrays_under, read_state, write_state
 from ._model import build_module, layout_for
 from ._params import params_from_json, params_to_json, validate_params
 from ._train import DivergenceError
@@ -550,8 +550,7 @@ def read_oivae(fname, device="cpu"):
     model = OIVAE(**params_from_json(meta["params"], groups=spec))
     params = model._validated_params()
     module = build_module(layout_for(spec, params), params)
-    module.load_state_dict(module.internal_state(
-        {k[len("module/"):]: v for k, v in arrays.items() if k.startswith("module/")}))
+    module.load_state_dict(module.internal_state(arrays_under(arrays, "module")))
     model._set_fitted(module.to(resolve_device(device)), spec, meta["history"],
                       int(meta["n_iter_"]))
     return model
