@@ -164,6 +164,18 @@ class GroupLayout:
         """Row of W, reshaped to (G * p, K), that loads each feature (identity generators)."""
         return np.concatenate([g * p + np.arange(s) for g, s in enumerate(self.sizes)])
 
+    def loadings_to_canonical(self, W):
+        """W of identity generators, (G, p, K), as (K, F) loadings in the caller's order."""
+        rows = torch.as_tensor(self.loading_rows(W.shape[-2]), device=W.device)
+        return self.features_to_canonical(W.reshape(-1, W.shape[-1])[rows].T)
+
+    def loadings_from_canonical(self, loadings, p):
+        """Inverse of :meth:`loadings_to_canonical`: W, zero beyond each group's size."""
+        W = loadings.new_zeros(len(self.sizes), p, len(loadings))
+        rows = torch.as_tensor(self.loading_rows(p), device=loadings.device)
+        W.view(-1, len(loadings)).index_copy_(0, rows, self.features_from_canonical(loadings).T)
+        return W
+
     # -- canonical form: groups in their original order, features in the caller's
     def groups_to_canonical(self, t):
         """Per-group tensor (G, ...) from the internal group order to the original."""

@@ -248,24 +248,17 @@ class OIVAEModule(nn.Module):
         canonical : dict of Tensor
         """
         state = self.state_dict() if state is None else state
-        layout, canonical = self.layout, {}
+        canonical, out_weights = {}, []
         for name, value in state.items():
             value = value.detach().cpu()
-            if name == "W" and self.identity:
-                rows = torch.as_tensor(layout.loading_rows(value.shape[-2]))
-                canonical["loadings"] = layout.features_to_canonical(
-                    value.reshape(-1, value.shape[-1])[rows].T)
-            elif name.startswith("out_weights."):
-                continue
-            elif name in ("feature_bias", "log_var"):
-                canonical[name] = layout.features_to_canonical(value)
-            elif name == "W" or name.startswith(("gen_weights.", "gen_biases.")):
-                canonical[name] = layout.groups_to_canonical(value)
+            if name.startswith("out_weights."):
+                out_weights.append(value)
+            elif name == "W" and self.identity:
+                canonical["loadings"] = self.layout.loadings_to_canonical(value)
             else:
-                canonical[name] = value
-        weights = [value for name, value in state.items() if name.startswith("out_weights.")]
-        if weights:
-            canonical["out_weight"] = layout.unpad([w.detach().cpu() for w in weights])
+                canonical[name] = self._reorderings(name)[0](value)
+        if out_weights:
+            canonical["out_weight"] = self.layout.unpad(out_weights)
         return canonical
 
     def internal_state(self, canonical):
@@ -279,24 +272,25 @@ class OIVAEModule(nn.Module):
         -------
         state : dict of Tensor
         """
-        layout, state = self.layout, {}
+        state = {}
         for name, value in canonical.items():
             value = torch.as_tensor(value)
-            if name == "loadings":
-                W = value.new_zeros(self.W.shape)
-                rows = torch.as_tensor(layout.loading_rows(W.shape[-2]))
-                W.view(-1, W.shape[-1]).index_copy_(0, rows,
-                                                    layout.features_from_canonical(value).T)
-                state["W"] = W
-            elif name == "out_weight":
-                state.update({f"out_weights.{i}": w for i, w in enumerate(layout.pad(value))})
-            elif name in ("feature_bias", "log_var"):
-                state[name] = layout.features_from_canonical(value)
-            elif name == "W" or name.startswith(("gen_weights.", "gen_biases.")):
-                state[name] = layout.groups_from_canonical(value)
+            if name == "out_weight":
+                state.update({f"out_weights.{i}": w
+                              for i, w in enumerate(self.layout.pad(value))})
+            elif name == "loadings":
+                state["W"] = self.layout.loadings_from_canonical(value, self.W.shape[-2])
             else:
-                state[name] = value
+                state[name] = self._reorderings(name)[1](value)
         return state
+
+    def _reorderings(self, name):
+        """(to canonical, from canonical) of a parameter that is not padded."""
+        if name in ("feature_bias", "log_var"):
+            return self.layout.features_to_canonical, self.layout.features_from_canonical
+        if name == "W" or name.startswith(("gen_weights.", "gen_biases.")):
+            return self.layout.groups_to_canonical, self.layout.groups_from_canonical
+        return _unchanged, _unchanged
 
     def group_norms(self):
         """||W(g)[:, j]||_2 for every (internal group g, component j): (..., G, K)."""
@@ -306,6 +300,10 @@ class OIVAEModule(nn.Module):
         """x = M z + b + noise for affine or identity generators: M, (n_features, K)."""
         eye = torch.eye(self.W.shape[-1], dtype=self.W.dtype, device=self.W.device)
         return (self.decode(eye) - self.decode(torch.zeros_like(eye))).T
+
+
+def _unchanged(value):
+    return value
 
 
 def layout_for(groups, params):
