@@ -28,12 +28,12 @@ def save_checkpoint(fname, trainer, params, history):
     history : dict of list
     """
     state = trainer.state_dict()
-    arrays = {"generator": state["generator"].numpy()}
-    for prefix, tensors in (("module", state["module"]),
-                            *((f"adam/{key}", value) for key, value in state["adam"].items()),
-                            *((f"prox/{key}", value) for key, value in state["prox"].items())):
-        arrays.update({f"{prefix}/{name}": value.cpu().numpy()
-                       for name, value in tensors.items()})
+    folders = {"module": state["module"],
+               **{f"adam/{key}": value for key, value in state["adam"].items()},
+               **{f"prox/{key}": value for key, value in state["prox"].items()}}
+    arrays = {f"{folder}/{name}": value.cpu().numpy()
+              for folder, tensors in folders.items() for name, value in tensors.items()}
+    arrays["generator"] = state["generator"].numpy()
     meta = {"params": params_to_json(params), "shape": list(trainer.X.shape),
             "iteration": state["iteration"], "prox_t": state["prox_t"],
             "adam_step": state["adam_step"], "history": history}
@@ -61,7 +61,8 @@ def load_checkpoint(fname, trainer, params):
                          f"{tuple(meta['shape'])}, got {tuple(shape)}")
     trainer.load_state_dict({
         "module": arrays_under(arrays, "module"),
-        "adam": {key: arrays_under(arrays, f"adam/{key}") for key in ("exp_avg", "exp_avg_sq")},
+        "adam": {key: arrays_under(arrays, f"adam/{key}")
+                 for key in ("exp_avg", "exp_avg_sq")},
         "adam_step": meta["adam_step"],
         "prox": {key: arrays_under(arrays, f"prox/{key}") for key in ("m", "v")},
         "prox_t": meta["prox_t"], "generator": torch.as_tensor(arrays["generator"]),

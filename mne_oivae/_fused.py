@@ -2,7 +2,7 @@
 
 :func:`gaussian_log_likelihood` runs the hidden layers and the output layer of
 every generator f_g and the residual of the likelihood bucket by bucket
-(groups of similar size, see :class:`mne_oivae._model.GroupLayout`), so that
+(groups of similar size, see :class:`mne_oivae._layout.GroupLayout`), so that
 a bucket's hidden activations are still in the CPU's cache when its output
 layer, its residual and, in the backward pass, its gradients use them. The
 activations are not kept between the forward and the backward pass: the

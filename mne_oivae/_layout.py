@@ -173,7 +173,8 @@ class GroupLayout:
         """Inverse of :meth:`loadings_to_canonical`: W, zero beyond each group's size."""
         W = loadings.new_zeros(len(self.sizes), p, len(loadings))
         rows = torch.as_tensor(self.loading_rows(p), device=loadings.device)
-        W.view(-1, len(loadings)).index_copy_(0, rows, self.features_from_canonical(loadings).T)
+        W.view(-1, len(loadings)).index_copy_(0, rows,
+                                              self.features_from_canonical(loadings).T)
         return W
 
     # -- canonical form: groups in their original order, features in the caller's

@@ -1,10 +1,12 @@
 """Torch modules of oi-VAE: amortised encoder and batched group generators.
 
 All groups are computed with one set of batched tensor operations. Groups are
-reordered internally into a few *buckets* of similar size; each bucket's output
-layer is one batched matmul padded to the bucket's largest group, so unequal
-group sizes (1-3 joint angles, 20-700 vertices per region) cost a handful of
-kernels per step instead of one per group. During training the generators
+reordered internally into a few *buckets* of similar size
+(:mod:`mne_oivae._layout`); each bucket's output layer is one batched matmul
+padded to the bucket's largest group, so unequal group sizes (1-3 joint angles,
+20-700 vertices per region) cost a handful of kernels per step instead of one
+per group. Files hold the parameters in a canonical form that does not depend
+on the buckets (:meth:`OIVAEModule.canonical_state`). During training the generators
 and the Gaussian likelihood are one fused, cache-blocked operation on a padded
 copy of the minibatch (:mod:`mne_oivae._fused`,
 :meth:`OIVAEModule.expected_log_likelihood`): the generator means are never

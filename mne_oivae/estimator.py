@@ -289,8 +289,8 @@ class OIVAE(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
                     raise
                 module = trainer.module
             else:  # restarts as replicas; the highest final objective wins
-                module, history = best(fit_together(
-                    X_t, layout, params, [(int(seed), params["lam"], None) for seed in seeds]))
+                tasks = [(int(seed), params["lam"], None) for seed in seeds]
+                module, history = best(fit_together(X_t, layout, params, tasks))
         self._set_fitted(module, spec, history, params["n_iter"])
         return self
 
