@@ -41,8 +41,10 @@ class BucketSlot(NamedTuple):
 
 
 class ColumnRun(NamedTuple):
-    """``length`` consecutive data columns from ``source`` into padded columns from
-    ``destination``."""
+    """One block copy of :class:`Padder`: ``length`` consecutive columns.
+
+    Data columns from ``source`` on go to padded columns from ``destination`` on.
+    """
 
     destination: int
     source: int
@@ -55,7 +57,7 @@ class PaddedLayout(NamedTuple):
     ``position`` gives the padded column of every feature (internal order;
     ``None`` when it is its own index), ``data_columns`` the data column that
     fills every padded column (padding columns repeat a neighbour, see
-    :func:`padded_columns`), and ``group_order`` the group of every slot of
+    :func:`padded_columns`), and ``slot_groups`` the group in every slot of
     the buckets when they are not in the internal group order (replicas).
     """
 
@@ -64,7 +66,7 @@ class PaddedLayout(NamedTuple):
     n_features: int
     position: object  # ndarray of int | None
     data_columns: np.ndarray
-    group_order: object = None  # ndarray of int | None
+    slot_groups: object = None  # ndarray of int | None
 
     @property
     def n_padded(self):
@@ -89,12 +91,12 @@ class PaddedLayout(NamedTuple):
         position = np.arange(self.n_features) if self.position is None else self.position
         data_columns = np.empty(n * self.n_padded, dtype=np.int64)
         data_columns[column] = np.arange(n)[:, None] * self.n_features + self.data_columns
-        group_order = np.concatenate([
+        slot_groups = np.concatenate([
             r * self.n_groups + np.arange(bucket.groups.start, bucket.groups.stop)
             for bucket in self.buckets for r in range(n)])
         return PaddedLayout(buckets, n * self.n_groups, n * self.n_features,
                             _unless_identity(column[:, position].ravel()), data_columns,
-                            _unless_identity(group_order))
+                            _unless_identity(slot_groups))
 
 
 class GroupLayout:

@@ -65,9 +65,9 @@ class ReplicaModule(OIVAEModule):
             self.register_buffer("loading_rows", first.loading_rows, persistent=False)
         self._set_padded_layout(first.padded.replicated(n_rep), first._spec.activate_input,
                                 n_rep)
-        group_order = self.padded.group_order
-        self.register_buffer("group_order", None if group_order is None
-                             else torch.as_tensor(group_order), persistent=False)
+        slot_groups = self.padded.slot_groups
+        self.register_buffer("group_order", None if slot_groups is None
+                             else torch.as_tensor(slot_groups), persistent=False)
 
     def _by_bucket(self, t):
         """(R, G, ...) per-group tensor as (R * G, ...) in the buckets' group order."""
