@@ -71,17 +71,18 @@ def test_golden_files_are_the_current_format():
             assert not any(key.startswith("out_weights") for key in fid["arrays/module"])
 
 
-def test_checkpoint_resumes_in_another_bucket_layout(tmp_path, monkeypatch):
+@pytest.mark.parametrize("name", sorted(MODELS))
+def test_checkpoint_resumes_in_another_bucket_layout(name, tmp_path, monkeypatch):
     """A checkpoint holds no layout: a fit stopped in one resumes in another."""
     X = golden_data()
-    kwargs = dict(n_components=3, groups=GROUPS, generator_hidden=(4,), batch_size=16,
-                  lam_warmup=0, n_init=1, random_state=0, verbose=False)
+    kwargs = dict(n_components=3, groups=GROUPS, batch_size=16, lam_warmup=0, n_init=1,
+                  random_state=0, verbose=False, **MODELS[name])
     reference = OIVAE(n_iter=40, **kwargs).fit(X)
     ckpt = tmp_path / "fit.h5"
     OIVAE(n_iter=20, **kwargs).fit(X, checkpoint=ckpt)
     monkeypatch.setattr(_model, "bucket_cost_for", _one_bucket_per_size)
     resumed = OIVAE(n_iter=40, **kwargs).fit(X, checkpoint=ckpt, resume=True)
-    assert len(resumed.module_.layout.buckets) != len(reference.module_.layout.buckets)
+    assert len(resumed.module_.layout.buckets) == 4 != len(reference.module_.layout.buckets)
     assert resumed.n_iter_ == 40 and len(resumed.history_["elbo"]) == 10
     # the same run up to float reassociation in the differently padded matmuls
     for key, value in reference.module_.canonical_state().items():
