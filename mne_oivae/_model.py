@@ -105,7 +105,7 @@ class OIVAEModule(nn.Module):
         self.log_var = nn.Parameter(torch.zeros(n_feat))
         # A feature that never varies (a finger channel in motion capture) would
         # otherwise drive its variance to 0 and its likelihood to infinity, and
-        # dominate the fit; the estimator sets the floor from the data's scale.
+        # dominate the fit; init_output_statistics sets the floor from the data's scale.
         self.register_buffer("noise_floor", torch.zeros(()))
         if self.identity:  # one bucket: all features, loaded by z directly
             self.register_buffer("loading_rows", torch.as_tensor(layout.loading_rows(p)),

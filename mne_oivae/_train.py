@@ -233,12 +233,13 @@ class Trainer:
         Parameters, Adam's moments and the proximal step's moments are in the
         canonical form (:meth:`OIVAEModule.canonical_state`), so a run resumes
         whatever the layout it continues in. Adam's step count is one number:
-        every parameter gets a gradient at every iteration.
+        every parameter gets a gradient at every iteration. Single-model
+        trainers only (checkpoints follow one fit).
         """
-        module, params = self.module, self._optimized_parameters()
+        module, names = self.module, self._optimized_parameters()
         adam = self.optimizer.state_dict()["state"]
         moments = {key: module.canonical_state({name: adam[i][key] for i, name in
-                                                enumerate(params)})
+                                                enumerate(names)})
                    for key in ("exp_avg", "exp_avg_sq")}
         prox = {key: module.canonical_state({"W": value})
                 for key, value in self.prox.state_dict().items() if key != "t"}
@@ -251,10 +252,9 @@ class Trainer:
         """Continue from a :meth:`state_dict` (of a run in any layout)."""
         module, device = self.module, self.X.device
         module.load_state_dict(module.internal_state(state["module"]))
-        params = self._optimized_parameters()
         adam = self.optimizer.state_dict()
         moments = {key: module.internal_state(value) for key, value in state["adam"].items()}
-        for i, name in enumerate(params):
+        for i, name in enumerate(self._optimized_parameters()):
             adam["state"][i] = {"step": torch.tensor(float(state["adam_step"])),
                                 **{key: value[name].to(device)
                                    for key, value in moments.items()}}
