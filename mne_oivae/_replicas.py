@@ -66,13 +66,13 @@ class ReplicaModule(OIVAEModule):
         self._set_padded_layout(first.padded.replicated(n_rep), first._spec.activate_input,
                                 n_rep)
         slot_groups = self.padded.slot_groups
-        self.register_buffer("group_order", None if slot_groups is None
+        self.register_buffer("slot_groups", None if slot_groups is None
                              else torch.as_tensor(slot_groups), persistent=False)
 
     def _by_bucket(self, t):
         """(R, G, ...) per-group tensor as (R * G, ...) in the buckets' group order."""
         flat = t.reshape(-1, *t.shape[2:])
-        return flat if self.group_order is None else flat.index_select(0, self.group_order)
+        return flat if self.slot_groups is None else flat.index_select(0, self.slot_groups)
 
     def encoder_head(self, x):
         """Encoder output of every replica, (R, n, 2K), from *x*, (R, n, n_features)."""
