@@ -62,10 +62,8 @@ class LoopOIVAE(nn.Module):
         for g, (sl, size) in enumerate(zip(self.slices, sizes)):
             self.gen_weights.append(nn.ParameterList([copy(w[g]) for w in module.gen_weights]))
             self.gen_biases.append(nn.ParameterList([copy(b[g, 0]) for b in module.gen_biases]))
-            bucket = next(i for i, (start, stop, *_) in enumerate(module.layout.buckets)
-                          if start <= g < stop)
-            start = module.layout.buckets[bucket][0]
-            self.out_weights.append(copy(module.out_weights[bucket][g - start][:, :size]))
+            slot = module.layout.slot(g)
+            self.out_weights.append(copy(module.out_weights[slot.bucket][slot.row][:, :size]))
             self.feature_bias.append(copy(module.feature_bias[sl]))
             self.log_var.append(copy(module.log_var[sl]))
 

@@ -36,7 +36,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from mne_oivae import OIVAE, read_oivae
+from mne_oivae import OIVAE, read_oivae, top_groups
 from mne_oivae.mocap import MocapDataNotFoundError, forward_kinematics, load_cmu_trials
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -183,12 +183,11 @@ def main(argv=None):
         print(f"\nTable 1, oi-VAE K=16, seed {seed}: top-3 joints tree distance "
               f"{observed:.2f} bones (permuted labels {random:.2f}, p = {p_value:.4f})")
         total = weights.sum(axis=0)
+        top = top_groups(models["oi-VAE K=16", seed], k=3, norm="total")
         for j in np.argsort(-total, kind="stable"):
             if total[j] > 0:
-                top = np.argsort(-weights[:, j], kind="stable")[:3]
                 print(f"  component {j:>2} ({total[j] / total.sum():5.1%} of the weight): "
-                      + ", ".join(f"{names[g]} {weights[g, j] / total[j]:.0%}"
-                                  for g in top))
+                      + ", ".join(f"{name} {share:.0%}" for name, share in top[j]))
     vae_tree = [top_joint_distance(models["VAE K=16", s].group_weights_, distances)
                 for s in args.seeds]
     print(f"\nVAE K=16 top-3 tree distance: {np.mean(vae_tree):.2f} bones")

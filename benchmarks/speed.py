@@ -40,7 +40,8 @@ import numpy as np
 import torch
 
 from mne_oivae._fused import _expanded
-from mne_oivae._model import GroupLayout, OIVAEModule, bucket_cost_for
+from mne_oivae._layout import GroupLayout, bucket_cost_for
+from mne_oivae._model import OIVAEModule
 from mne_oivae._train import Trainer, TrainConfig
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -88,10 +89,10 @@ def step_flops(module, batch):
     flops = 2 * 2 * batch * n_features * 2 * k + 3 * 2 * batch * n_groups * k * p
     for weight in module.gen_weights:
         flops += 3 * 2 * batch * n_groups * weight.shape[1] * weight.shape[2]
-    for (a, b, *_, width), V in zip(module._spec.blocks, module.out_weights):
-        features, inner = int(layout.sizes[a:b].sum()), V.shape[1]
-        if _expanded(width, inner):
-            flops += 2 * 2 * batch * inner * features + 2 * batch * inner**2 * (b - a)
+    for bucket, V in zip(layout.buckets, module.out_weights):
+        features, inner = int(layout.sizes[bucket.groups].sum()), V.shape[1]
+        if _expanded(bucket.width, inner):
+            flops += 2 * 2 * batch * inner * features + 2 * batch * inner**2 * bucket.n_groups
         else:
             flops += 3 * 2 * batch * inner * features
     return flops
@@ -130,17 +131,25 @@ def build(sizes, batch, k, p, hidden, device, seed=0):
     return package, loop, len(layout.buckets)
 
 
+def run_steps(trainer, n_steps):
+    """*n_steps* training steps, as successive epochs (an epoch has its own row order)."""
+    while n_steps > 0:
+        n = min(n_steps, trainer.steps_per_epoch)
+        trainer.epoch(n)
+        n_steps -= n
+
+
 def interleaved(trainers, timer, repeats, budget=0.4):
     """Median seconds per step of every trainer, timed in alternation."""
     steps = []
     for trainer in trainers:
-        trainer.epoch(2)  # warm-up: allocations, Adam state
-        one = timer(lambda: trainer.epoch(1))
+        run_steps(trainer, 2)  # warm-up: allocations, Adam state
+        one = timer(lambda: run_steps(trainer, 1))
         steps.append(max(1, min(50, int(budget / max(one, 1e-6)))))
     times = [[] for _ in trainers]
     for _ in range(repeats):
         for trainer, n, out in zip(trainers, steps, times):
-            out.append(timer(lambda: trainer.epoch(n)) / n)
+            out.append(timer(lambda: run_steps(trainer, n)) / n)
     return [float(np.median(t)) for t in times]
 
 

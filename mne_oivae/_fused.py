@@ -2,7 +2,7 @@
 
 :func:`gaussian_log_likelihood` runs the hidden layers and the output layer of
 every generator f_g and the residual of the likelihood bucket by bucket
-(groups of similar size, see :class:`mne_oivae._model.GroupLayout`), so that
+(groups of similar size, see :class:`mne_oivae._layout.GroupLayout`), so that
 a bucket's hidden activations are still in the CPU's cache when its output
 layer, its residual and, in the backward pass, its gradients use them. The
 activations are not kept between the forward and the backward pass: the
@@ -138,41 +138,25 @@ class Workspace:
 class GeneratorSpec(NamedTuple):
     """The generators' static structure and scratch space.
 
-    ``blocks`` holds, per bucket, its group span ``(a, b)`` and its columns
-    ``start:stop`` in the padded layout, where it is ``b - a`` groups of
-    ``width`` columns each. A spec of ``n_replicas`` independent models of
-    the same architecture (:meth:`replicated`) lists every bucket's groups
-    replica by replica, so that a bucket stays one batched matmul; its
-    features are the replicas' features one replica after the other.
+    ``buckets`` are the :class:`~mne_oivae._layout.Bucket` of the padded layout
+    (:class:`~mne_oivae._layout.PaddedLayout`); with ``n_replicas``
+    independent models of one architecture every bucket lists its groups
+    replica by replica, and the features are the replicas' features one
+    replica after the other.
     """
 
-    blocks: list  # (a, b, start, stop, width) of every bucket
+    buckets: list
     activation: Activation
     workspace: Workspace
     activate_input: bool = False  # f_g(u) = layers(activation(u)), e.g. V tanh(u) + b
     n_replicas: int = 1
 
-    @classmethod
-    def from_buckets(cls, spans, widths, activation, activate_input=False):
-        blocks, start = [], 0
-        for (a, b), width in zip(spans, widths):
-            blocks.append((a, b, start, start + (b - a) * width, width))
-            start += (b - a) * width
-        return cls(blocks, activation, Workspace(), activate_input)
 
-    def replicated(self, n_replicas):
-        """The spec of *n_replicas* copies of this (single-model) spec."""
-        blocks = [tuple(n_replicas * v for v in block[:4]) + (block[4],)
-                  for block in self.blocks]
-        return GeneratorSpec(blocks, self.activation, Workspace(), self.activate_input,
-                             n_replicas)
-
-
-def hidden_layers(u, weights, biases, activation, a, b, workspace=None,
+def hidden_layers(u, weights, biases, activation, groups, workspace=None,
                   activate_input=False):
-    """Hidden layers of groups a..b-1: a list of (b - a, n, width) activations.
+    """Hidden layers of some groups: a list of (groups, n, width) activations.
 
-    The list starts with the input, ``u[a:b]`` transposed, then (if
+    The list starts with the input, ``u[groups]`` transposed, then (if
     *activate_input*) its activation, and ends with the input of the output
     layer.
 
@@ -183,8 +167,8 @@ def hidden_layers(u, weights, biases, activation, a, b, workspace=None,
     weights, biases : list of Tensor
         Per layer, (G, in, out) and (G, 1, out).
     activation : Activation
-    a, b : int
-        Group span.
+    groups : slice
+        The groups' span.
     workspace : Workspace | None
         Where to write the outputs (no autograd); ``None`` allocates them,
         differentiably when autograd is on.
@@ -192,15 +176,15 @@ def hidden_layers(u, weights, biases, activation, a, b, workspace=None,
         Apply *activation* to the input before the first layer.
     """
     act = activation.function if torch.is_grad_enabled() else activation.inplace
-    outputs = [u[a:b].transpose(1, 2)]
+    outputs = [u[groups].transpose(1, 2)]
     if activate_input:
         out = outputs[0].clone() if workspace is None else workspace.get(
             "activated", outputs[0].shape, u).copy_(outputs[0])
         outputs.append(act(out))
     for layer, (weight, bias) in enumerate(zip(weights, biases)):
         out = None if workspace is None else workspace.get(
-            f"hidden{layer}", (b - a, u.shape[2], weight.shape[2]), u)
-        outputs.append(act(torch.baddbmm(bias[a:b], outputs[-1], weight[a:b], out=out)))
+            f"hidden{layer}", (len(outputs[0]), u.shape[2], weight.shape[2]), u)
+        outputs.append(act(torch.baddbmm(bias[groups], outputs[-1], weight[groups], out=out)))
     return outputs
 
 
@@ -266,11 +250,13 @@ class _GaussianLogLikelihood(torch.autograd.Function):
         bias = _to_padded(feature_bias, position, n_padded)
         sq = x.new_empty(n_padded)
         expansions = []  # per expanded bucket: h^T r and sum_n r, both small
-        for (a, b, start, stop, width), V in zip(spec.blocks, outs):
-            h = hidden_layers(u, weights, biases, spec.activation, a, b, ws,
+        for bucket, V in zip(spec.buckets, outs):
+            groups, columns, width, n_groups = (bucket.groups, bucket.columns, bucket.width,
+                                                bucket.n_groups)
+            h = hidden_layers(u, weights, biases, spec.activation, groups, ws,
                               spec.activate_input)[-1]
-            cols = x[:, start:stop].view(n, b - a, width)
-            cols.sub_(bias[start:stop].view(b - a, width))
+            cols = x[:, columns].view(n, n_groups, width)
+            cols.sub_(bias[columns].view(n_groups, width))
             square = ws.get("square", cols.shape, x)
             if _expanded(width, V.shape[1]):
                 h_t = h.transpose(1, 2)
@@ -278,18 +264,18 @@ class _GaussianLogLikelihood(torch.autograd.Function):
                 CV = torch.bmm(torch.bmm(h_t, h), V)
                 block = torch.sum(torch.mul(cols, cols, out=square), 0)
                 block -= (hr * V).sum(1).mul_(2) - (CV * V).sum(1)
-                sq[start:stop] = block.clamp_(min=0).view(-1)
+                sq[columns] = block.clamp_(min=0).view(-1)
                 expansions.append((hr.sub_(CV), cols.sum(0) - torch.bmm(
                     h.sum(1, keepdim=True), V).squeeze(1)))
                 continue
             if width <= _NARROW:  # (groups, width, n) = V^T h^T
                 mean = _bmm(V.transpose(1, 2), h.transpose(1, 2),
-                            ws.get("mean", (b - a, width, n), x)).permute(2, 0, 1)
+                            ws.get("mean", (n_groups, width, n), x)).permute(2, 0, 1)
             else:
-                mean = torch.bmm(h, V, out=ws.get("mean", (b - a, n, width), x))
+                mean = torch.bmm(h, V, out=ws.get("mean", (n_groups, n, width), x))
                 mean = mean.transpose(0, 1)
             cols.sub_(mean)
-            torch.sum(torch.mul(cols, cols, out=square).view(n, -1), 0, out=sq[start:stop])
+            torch.sum(torch.mul(cols, cols, out=square).view(n, -1), 0, out=sq[columns])
         if position is not None:
             sq = sq[position]
         var = log_var.exp().add_(noise_floor)
@@ -323,22 +309,24 @@ class _GaussianLogLikelihood(torch.autograd.Function):
         grad_weights = [torch.empty_like(w) for w in weights]
         grad_biases = [torch.empty_like(b_) for b_ in biases]
         grad_outs = []
-        for (a, b, start, stop, width), V in zip(spec.blocks, outs):
-            hs = hidden_layers(u, weights, biases, spec.activation, a, b, ws,
+        for bucket, V in zip(spec.buckets, outs):
+            groups, columns, width, n_groups = (bucket.groups, bucket.columns, bucket.width,
+                                                bucket.n_groups)
+            hs = hidden_layers(u, weights, biases, spec.activation, groups, ws,
                                spec.activate_input)
             g_shape = hs[-1].shape
             if _expanded(width, V.shape[1]):
                 # the gradient of the means is q = r * scale; r was never written:
                 # h^T q = (h^T r) * scale and q V^T = x (V s)^T - h (V s V^T)
                 hr, r_sum = next(expansions)
-                block_scale = scale[start:stop].view(b - a, 1, width)
+                block_scale = scale[columns].view(n_groups, 1, width)
                 grad_outs.append(hr.mul_(block_scale))
-                grad_bias[start:stop] = r_sum.mul_(block_scale.squeeze(1)).view(-1)
+                grad_bias[columns] = r_sum.mul_(block_scale.squeeze(1)).view(-1)
                 Vs = V * block_scale
-                x_t = residual[:, start:stop].view(n, b - a, width).transpose(0, 1)
+                x_t = residual[:, columns].view(n, n_groups, width).transpose(0, 1)
                 if not (n_layers or act_in):
                     if need[1]:  # (groups, p, n)
-                        torch.bmm(Vs, x_t.transpose(1, 2), out=grad_u[a:b]).baddbmm_(
+                        torch.bmm(Vs, x_t.transpose(1, 2), out=grad_u[groups]).baddbmm_(
                             torch.bmm(Vs, V.transpose(1, 2)), hs[0].transpose(1, 2),
                             alpha=-1)
                     continue
@@ -346,32 +334,32 @@ class _GaussianLogLikelihood(torch.autograd.Function):
                               out=ws.get(f"grad{n_layers - 1}", g_shape, x_t))
                 g.baddbmm_(hs[-1], torch.bmm(Vs, V.transpose(1, 2)), alpha=-1)
             else:
-                cols = residual[:, start:stop].mul_(scale[start:stop])
-                torch.sum(cols, 0, out=grad_bias[start:stop])
-                q = cols.view(n, b - a, width).transpose(0, 1)
+                cols = residual[:, columns].mul_(scale[columns])
+                torch.sum(cols, 0, out=grad_bias[columns])
+                q = cols.view(n, n_groups, width).transpose(0, 1)
                 grad_outs.append(torch.bmm(q.transpose(1, 2), hs[-1]).transpose(1, 2)
                                  if width <= _NARROW else torch.bmm(hs[-1].transpose(1, 2), q))
                 if not (n_layers or need[1]):
                     continue
                 if not (n_layers or act_in):  # (groups, p, n) = V q^T
-                    _bmm(V, q.transpose(1, 2), grad_u[a:b])
+                    _bmm(V, q.transpose(1, 2), grad_u[groups])
                     continue
                 g = torch.bmm(q, V.transpose(1, 2),
                               out=ws.get(f"grad{n_layers - 1}", g_shape, q))
             for layer in reversed(range(n_layers)):
                 spec.activation.derivative(g, hs[layer + act_in + 1])
                 torch.bmm(hs[layer + act_in].transpose(1, 2), g,
-                          out=grad_weights[layer][a:b])
-                torch.sum(g, 1, keepdim=True, out=grad_biases[layer][a:b])
+                          out=grad_weights[layer][groups])
+                torch.sum(g, 1, keepdim=True, out=grad_biases[layer][groups])
                 if layer or act_in:
-                    g = torch.bmm(g, weights[layer][a:b].transpose(1, 2),
+                    g = torch.bmm(g, weights[layer][groups].transpose(1, 2),
                                   out=ws.get(f"grad{layer - 1}", hs[layer + act_in].shape,
                                              g))
                 elif need[1]:  # (groups, p, n), the transposed product: p is narrow
-                    torch.bmm(weights[0][a:b], g.transpose(1, 2), out=grad_u[a:b])
+                    torch.bmm(weights[0][groups], g.transpose(1, 2), out=grad_u[groups])
             if act_in and need[1]:
                 spec.activation.derivative(g, hs[1])
-                grad_u[a:b] = g.transpose(1, 2)
+                grad_u[groups] = g.transpose(1, 2)
         if position is not None:
             grad_bias = grad_bias[position]
         return (None, grad_u, grad_bias, grad_log_var, None, None, None, None,

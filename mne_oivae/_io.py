@@ -17,8 +17,9 @@ import h5py
 import numpy as np
 
 FORMAT = "mne-oivae"
-# 2: encoder weights stored (out, in), first layer in the caller's feature order
-FORMAT_VERSION = 2
+# 3: the module's canonical state (OIVAEModule.canonical_state), independent of the
+# size buckets; 1 and 2 were development formats, never released
+FORMAT_VERSION = 3
 _HDF5_MAGIC = b"\x89HDF\r\n\x1a\n"
 _ALLOWED_KINDS = "fiub"
 
@@ -94,8 +95,6 @@ def read_state(fname, kind):
     -------
     meta : dict
     arrays : dict of ndarray
-    version : int
-        The file's format version (older ones are upgraded by the caller).
     """
     fname = Path(fname).expanduser()
     if not fname.is_file():
@@ -116,10 +115,14 @@ def read_state(fname, kind):
             raise FormatError(f"{fname} is an HDF5 file but not an mne-oivae file "
                               f"(format attribute {fid.attrs.get('format')!r})")
         version = int(fid.attrs.get("format_version", -1))
-        if version > FORMAT_VERSION or version < 1:
+        if version > FORMAT_VERSION:
             raise FormatError(f"{fname} has file format version {version}; this version "
-                              f"of mne-oivae reads versions 1 to {FORMAT_VERSION}. "
-                              "Upgrade mne-oivae to read it")
+                              f"of mne-oivae reads version {FORMAT_VERSION}. Upgrade "
+                              "mne-oivae to read it")
+        if version < FORMAT_VERSION:
+            raise FormatError(f"{fname} has file format version {version}, a development "
+                              "format of mne-oivae that is no longer read; fit the model "
+                              "again and save it")
         if fid.attrs.get("kind") != kind:
             raise FormatError(f"{fname} holds a {fid.attrs.get('kind')!r}, expected a "
                               f"{kind!r}")
@@ -142,7 +145,14 @@ def read_state(fname, kind):
         extra = set(fid.keys()) - {"arrays"}
         if extra:
             raise FormatError(f"{fname} holds unexpected entries {sorted(extra)}")
-    return meta, arrays, version
+    return meta, arrays
+
+
+def arrays_under(arrays, prefix):
+    """The arrays of :func:`read_state` named ``prefix/name``, by name."""
+    start = len(prefix) + 1
+    return {name[start:]: value for name, value in arrays.items()
+            if name.startswith(prefix + "/")}
 
 
 def _guess_format(head):

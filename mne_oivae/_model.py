@@ -1,10 +1,12 @@
 """Torch modules of oi-VAE: amortised encoder and batched group generators.
 
 All groups are computed with one set of batched tensor operations. Groups are
-reordered internally into a few *buckets* of similar size; each bucket's output
-layer is one batched matmul padded to the bucket's largest group, so unequal
-group sizes (1-3 joint angles, 20-700 vertices per region) cost a handful of
-kernels per step instead of one per group. During training the generators
+reordered internally into a few *buckets* of similar size
+(:mod:`mne_oivae._layout`); each bucket's output layer is one batched matmul
+padded to the bucket's largest group, so unequal group sizes (1-3 joint angles,
+20-700 vertices per region) cost a handful of kernels per step instead of one
+per group. Files hold the parameters in a canonical form that does not depend
+on the buckets (:meth:`OIVAEModule.canonical_state`). During training the generators
 and the Gaussian likelihood are one fused, cache-blocked operation on a padded
 copy of the minibatch (:mod:`mne_oivae._fused`,
 :meth:`OIVAEModule.expected_log_likelihood`): the generator means are never
@@ -13,87 +15,14 @@ materialised, so a step makes a few passes over the minibatch.
 
 import math
 
-import numpy as np
 import torch
 from torch import nn
 
-from ._fused import (ACTIVATIONS, GeneratorSpec, gaussian_log_likelihood, hidden_layers,
-                     posterior)
+from ._fused import (ACTIVATIONS, GeneratorSpec, Workspace, gaussian_log_likelihood,
+                     hidden_layers, posterior)
+from ._layout import GroupLayout, bucket_cost_for
 
 _LOG_2PI = math.log(2 * math.pi)
-
-
-class GroupLayout:
-    """Internal order of groups and features, and the size buckets of the output layer.
-
-    Parameters
-    ----------
-    indices : list of ndarray
-        Feature indices of every group (original order).
-    bucket_cost : float | None
-        Padding cells a bucket must save to be worth one more batched matmul;
-        ``None`` uses ``max(8, n_features / 20)``. The estimator passes
-        :func:`bucket_cost_for` of its minibatch size.
-    """
-
-    def __init__(self, indices, bucket_cost=None):
-        sizes = np.array([len(i) for i in indices])
-        n_features = int(sizes.sum())
-        cost = max(8.0, n_features / 20) if bucket_cost is None else bucket_cost
-        order = np.argsort(-sizes, kind="stable")
-        bounds = _optimal_buckets(sizes[order], cost)
-        self.group_order = order  # internal group position -> original group index
-        self.buckets = []  # (first group, stop group, padded width, valid flat columns)
-        for start, stop in zip(bounds[:-1], bounds[1:]):
-            width = int(sizes[order[start]])
-            valid = np.concatenate([g * width + np.arange(sizes[order[start + g]])
-                                    for g in range(stop - start)])
-            self.buckets.append((int(start), int(stop), width,
-                                 None if valid.size == (stop - start) * width else valid))
-        self.feature_order = np.concatenate([indices[g] for g in order])
-        self.is_identity_order = bool(np.array_equal(self.feature_order,
-                                                     np.arange(n_features)))
-        self.sizes = sizes[order]
-        self.n_features = n_features
-
-
-def _optimal_buckets(sorted_sizes, cost):
-    """Split sizes (descending) into contiguous buckets minimising padded cells + cost."""
-    n = len(sorted_sizes)
-    best = np.full(n + 1, np.inf)
-    best[0] = 0.0
-    prev = np.zeros(n + 1, dtype=int)
-    for stop in range(1, n + 1):
-        for start in range(stop):
-            total = best[start] + (stop - start) * sorted_sizes[start] + cost
-            if total < best[stop]:
-                best[stop], prev[stop] = total, start
-    bounds = [n]
-    while bounds[-1] > 0:
-        bounds.append(prev[bounds[-1]])
-    return bounds[::-1]
-
-
-def bucket_cost_for(n_rows, out_width):
-    """Padding cells that cost as much time as one more output bucket.
-
-    A bucket adds about a dozen kernel launches (~0.1 ms on a CPU); a padded
-    cell costs ``n_rows`` rows of arithmetic (``6 * out_width`` flops forward
-    and backward) and of memory traffic (a few passes of 4 bytes), so small
-    minibatches favour few wide buckets and large ones many tight buckets.
-
-    Parameters
-    ----------
-    n_rows : int
-        Rows of the output layer per step (minibatch size times MC samples).
-    out_width : int
-        Input width of the output layer (last hidden width, or p if affine).
-
-    Returns
-    -------
-    cost : float
-    """
-    return max(1.0, 5e5 / (n_rows * (out_width + 28)))
 
 
 class OIVAEModule(nn.Module):
@@ -165,56 +94,33 @@ class OIVAEModule(nn.Module):
             [uniform(n_groups, 1, b, fan_in=a) for a, b in zip(widths[:-1], widths[1:])])
         self.out_weights = nn.ParameterList()
         if not self.identity:
-            for start, stop, width, _ in layout.buckets:
+            for bucket in layout.buckets:
                 # Padding columns of a bucket are held at zero: no output, no prior.
-                mask = (torch.arange(width)[None, :]
-                        < torch.as_tensor(layout.sizes[start:stop])[:, None])
-                self.register_buffer(f"out_mask_{start}", mask[:, None, :].float())
-                weight = uniform(stop - start, widths[-1], width, fan_in=widths[-1])
+                mask = torch.as_tensor(layout.padding_mask(bucket))
+                weight = uniform(bucket.n_groups, widths[-1], bucket.width, fan_in=widths[-1])
                 with torch.no_grad():
                     weight.mul_(mask[:, None, :])
                 self.out_weights.append(weight)
-        self._bucket_features = [int(layout.sizes[start:stop].sum())
-                                 for start, stop, _, _ in layout.buckets]
-        if self.identity:  # one bucket: all features, loaded by z directly
-            self._spec = GeneratorSpec.from_buckets([(0, 1)], [n_feat], self.activation)
-        else:
-            self._spec = GeneratorSpec.from_buckets(
-                [(a, b) for a, b, *_ in layout.buckets],
-                [width for *_, width, _ in layout.buckets], self.activation,
-                activate_input)
         self.feature_bias = nn.Parameter(torch.zeros(n_feat))
         self.log_var = nn.Parameter(torch.zeros(n_feat))
         # A feature that never varies (a finger channel in motion capture) would
         # otherwise drive its variance to 0 and its likelihood to infinity, and
-        # dominate the fit; the estimator sets the floor from the data's scale.
+        # dominate the fit; init_output_statistics sets the floor from the data's scale.
         self.register_buffer("noise_floor", torch.zeros(()))
-        self._register_padding(p)
+        if self.identity:  # one bucket: all features, loaded by z directly
+            self.register_buffer("loading_rows", torch.as_tensor(layout.loading_rows(p)),
+                                 persistent=False)
+        self._set_padded_layout(layout.unpadded() if self.identity else layout.padded(),
+                                activate_input)
 
-    def _register_padding(self, p):
-        """Where every internal feature sits in the padded output layout.
-
-        The padded layout is the buckets' outputs side by side, each bucket
-        (n, groups, width) flattened, so it has ``n_padded`` columns;
-        ``padded_position`` gives the column of every internal feature (``None``
-        when there is no padding). Identity generators are one unpadded bucket
-        and use ``loading_rows``: the row of W, reshaped to (G * p, K), that
-        loads each feature.
-        """
-        sizes = self.layout.sizes
-        self.n_padded = self._spec.blocks[-1][3]
-        position = None
-        if self.identity:
-            rows = np.concatenate([g * p + np.arange(s) for g, s in enumerate(sizes)])
-            self.register_buffer("loading_rows", torch.as_tensor(rows), persistent=False)
-        elif self.n_padded > self.layout.n_features:
-            position = np.concatenate([
-                start + (np.arange(stop - start) if valid is None else valid)
-                for (_, _, start, stop, _), (*_, valid) in zip(self._spec.blocks,
-                                                               self.layout.buckets)])
-        self.register_buffer("padded_position",
-                             None if position is None else torch.as_tensor(position),
-                             persistent=False)
+    def _set_padded_layout(self, padded, activate_input, n_replicas=1):
+        """The generators' buckets, and where every feature sits in their outputs."""
+        self.padded = padded
+        self._spec = GeneratorSpec(padded.buckets, self.activation, Workspace(),
+                                   activate_input, n_replicas)
+        self.n_padded = padded.n_padded
+        self.register_buffer("padded_position", None if padded.position is None
+                             else torch.as_tensor(padded.position), persistent=False)
 
     # -- parameter groups ----------------------------------------------------
     def encoder_parameters(self):
@@ -257,10 +163,10 @@ class OIVAEModule(nn.Module):
         n = z.shape[0]
         u, weights = self._generator_inputs(z)
         outs = [torch.bmm(hidden_layers(u, self.gen_weights, self.gen_biases,
-                                        self.activation, a, b,
+                                        self.activation, bucket.groups,
                                         activate_input=self._spec.activate_input)[-1],
                           V).transpose(0, 1)
-                .reshape(n, -1) for (a, b, *_), V in zip(self._spec.blocks, weights)]
+                .reshape(n, -1) for bucket, V in zip(self._spec.buckets, weights)]
         out = outs[0] if len(outs) == 1 else torch.cat(outs, dim=1)
         if self.padded_position is not None:
             out = out[:, self.padded_position]
@@ -314,11 +220,79 @@ class OIVAEModule(nn.Module):
 
         params = [*self.gen_weights, *self.gen_biases, self.feature_bias]
         sq = sum(total(p.pow(2)) for p in params)
-        for (start, *_), weight in zip(self.layout.buckets, self.out_weights):
-            sq = sq + total(weight.pow(2) * getattr(self, f"out_mask_{start}"))
-        count = sum(p.shape[lead:].numel() for p in params) + sum(
-            w.shape[lead + 1] * int(s) for w, s in zip(self.out_weights, self._bucket_features))
+        for bucket, weight in zip(self.layout.buckets, self.out_weights):
+            mask = torch.as_tensor(self.layout.padding_mask(bucket), device=weight.device)
+            sq = sq + total(weight.pow(2) * mask[:, None, :])
+        # the output layers' weights without padding: (input width) x (features)
+        n_out = 0 if self.identity else self.out_weights[0].shape[-2] * self.layout.n_features
+        count = sum(p.shape[lead:].numel() for p in params) + n_out
         return -0.5 * sq / prior_scale**2 - count * (math.log(prior_scale) + 0.5 * _LOG_2PI)
+
+    # -- canonical form ------------------------------------------------------
+    def canonical_state(self, state=None):
+        """The parameters in the form files hold: independent of the layout.
+
+        Per-group parameters (W, the generators' hidden layers) have the groups
+        in their original order; per-feature ones have the features in the
+        caller's order on their last axis, without padding: the output bias,
+        the noise variances, the output layers as one (width, n_features)
+        matrix ``out_weight`` and, for identity generators, W as one
+        (K, n_features) matrix ``loadings``.
+
+        Parameters
+        ----------
+        state : dict of Tensor | None
+            Tensors named and shaped as the module's parameters and buffers
+            (Adam's moments, say); ``None`` is the module's state dict.
+
+        Returns
+        -------
+        canonical : dict of Tensor
+        """
+        state = self.state_dict() if state is None else state
+        canonical, out_weights = {}, []
+        for name, value in state.items():
+            value = value.detach().cpu()
+            if name.startswith("out_weights."):
+                out_weights.append(value)
+            elif name == "W" and self.identity:
+                canonical["loadings"] = self.layout.loadings_to_canonical(value)
+            else:
+                canonical[name] = self._reorderings(name)[0](value)
+        if out_weights:
+            canonical["out_weight"] = self.layout.unpad(out_weights)
+        return canonical
+
+    def internal_state(self, canonical):
+        """The tensors of :meth:`canonical_state` in this module's names, shapes, layout.
+
+        Parameters
+        ----------
+        canonical : dict of array-like
+
+        Returns
+        -------
+        state : dict of Tensor
+        """
+        state = {}
+        for name, value in canonical.items():
+            value = torch.as_tensor(value)
+            if name == "out_weight":
+                state.update({f"out_weights.{i}": w
+                              for i, w in enumerate(self.layout.pad(value))})
+            elif name == "loadings":
+                state["W"] = self.layout.loadings_from_canonical(value, self.W.shape[-2])
+            else:
+                state[name] = self._reorderings(name)[1](value)
+        return state
+
+    def _reorderings(self, name):
+        """(to canonical, from canonical) of a parameter that is not padded."""
+        if name in ("feature_bias", "log_var"):
+            return self.layout.features_to_canonical, self.layout.features_from_canonical
+        if name == "W" or name.startswith(("gen_weights.", "gen_biases.")):
+            return self.layout.groups_to_canonical, self.layout.groups_from_canonical
+        return _unchanged, _unchanged
 
     def group_norms(self):
         """||W(g)[:, j]||_2 for every (internal group g, component j): (..., G, K)."""
@@ -328,3 +302,66 @@ class OIVAEModule(nn.Module):
         """x = M z + b + noise for affine or identity generators: M, (n_features, K)."""
         eye = torch.eye(self.W.shape[-1], dtype=self.W.dtype, device=self.W.device)
         return (self.decode(eye) - self.decode(torch.zeros_like(eye))).T
+
+
+def _unchanged(value):
+    return value
+
+
+def layout_for(groups, params):
+    """The group layout of a fit: output buckets sized for its minibatch.
+
+    Parameters
+    ----------
+    groups : GroupSpec
+    params : dict
+        The estimator's validated parameters.
+
+    Returns
+    -------
+    layout : GroupLayout
+    """
+    width = (params["generator_hidden"] or (params["group_latent_dim"] or 1,))[-1]
+    rows = params["batch_size"] * params["mc_samples"]
+    return GroupLayout(groups.indices, bucket_cost_for(rows, width))
+
+
+def build_module(layout, params, seed=0):
+    """A freshly initialised module of the estimator's architecture *params*."""
+    return OIVAEModule(layout, params["n_components"],
+                       params["group_latent_dim"], params["generator_hidden"],
+                       params["encoder_hidden"], params["activation"],
+                       torch.Generator().manual_seed(seed), params["activate_input"])
+
+
+# Noise variances stay above this fraction of the mean feature variance. A feature
+# that never varies (CMU's finger channels) otherwise gets a near-zero variance whose
+# huge, noisy likelihood gradients shrink Adam's proximal threshold on its columns
+# until they are never pruned (1e-3 was too small for that on walking data).
+NOISE_FLOOR = 3e-2
+
+
+@torch.no_grad()
+def init_output_statistics(module, X_t, rows=None):
+    """Start the output bias at the data mean and the noise at the data variance.
+
+    The noise floor is :data:`NOISE_FLOOR` times the mean feature variance.
+    *rows* (a tensor of row indices, or ``None`` for all) are the training rows.
+    """
+    mean = torch.zeros(X_t.shape[1], dtype=torch.float64, device=X_t.device)
+    sq = torch.zeros_like(mean)
+    size = max(1, 2**20 // X_t.shape[1])  # float64 temporaries stay small
+    chunks = X_t.split(size) if rows is None else (
+        X_t.index_select(0, block) for block in torch.as_tensor(rows, device=X_t.device)
+        .split(size))
+    for chunk in chunks:
+        mean += chunk.sum(0, dtype=torch.float64)
+        sq += chunk.double().pow(2).sum(0)
+    n = X_t.shape[0] if rows is None else len(rows)
+    mean /= n
+    var = (sq / n - mean.pow(2)).clamp(min=0)
+    floor = NOISE_FLOOR * float(var.mean()) + 1e-12
+    order = torch.as_tensor(module.layout.feature_order, device=X_t.device)
+    module.feature_bias.copy_(mean[order])
+    module.noise_floor.fill_(floor)
+    module.log_var.copy_(torch.log(var[order].clamp(min=floor)))

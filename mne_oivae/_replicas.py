@@ -15,13 +15,12 @@ in the batched matmuls (``tests/test_replicas.py`` states the tolerance).
 
 from typing import NamedTuple
 
-import numpy as np
 import torch
 from torch import nn
 
 from ._fused import gaussian_log_likelihood
 from ._model import OIVAEModule
-from ._train import Trainer, padded_columns
+from ._train import Trainer
 
 # Scratch memory of one chunk of replicas (minibatch copies, residuals, bucket
 # temporaries). Region-level problems fit hundreds of replicas in it;
@@ -35,7 +34,7 @@ class ReplicaModule(OIVAEModule):
 
     Every parameter of the replicas is stacked along a new leading dimension.
     Buckets list their groups replica by replica (see
-    :meth:`mne_oivae._fused.GeneratorSpec.replicated`). Use :meth:`unstack`
+    :meth:`mne_oivae._layout.PaddedLayout.replicated`). Use :meth:`unstack`
     to write the trained parameters back into the original modules.
 
     Parameters
@@ -51,8 +50,6 @@ class ReplicaModule(OIVAEModule):
         self.n_replicas = n_rep
         self.layout, self.activation, self.identity = (first.layout, first.activation,
                                                         first.identity)
-        self._bucket_features = first._bucket_features
-        self._spec = first._spec.replicated(n_rep)
         for owner in ("enc_weights", "enc_biases", "gen_weights", "gen_biases", "out_weights"):
             setattr(self, owner, nn.ParameterList())
         for name, _ in first.named_parameters():
@@ -63,46 +60,19 @@ class ReplicaModule(OIVAEModule):
                 getattr(self, owner).append(stacked)
             else:
                 setattr(self, leaf, stacked)
-        for name, buffer in first.named_buffers():
-            if name.startswith("out_mask_"):
-                self.register_buffer(name, buffer)
         self.register_buffer("noise_floor", torch.stack([m.noise_floor for m in modules]))
         if self.identity:
             self.register_buffer("loading_rows", first.loading_rows, persistent=False)
-        self._set_replica_layout(first)
-
-    def _set_replica_layout(self, first):
-        """Padded positions, data columns and group order of the replicated buckets."""
-        n_rep, n_feat = self.n_replicas, self.layout.n_features
-        # column of replica r's copy of padded column c of one model
-        column = np.empty((n_rep, first.n_padded), dtype=np.int64)
-        for _, _, start, stop, _ in first._spec.blocks:
-            width = stop - start
-            column[:, start:stop] = (n_rep * start + np.arange(n_rep)[:, None] * width
-                                     + np.arange(width))
-        position = (np.arange(n_feat) if first.padded_position is None
-                    else first.padded_position.cpu().numpy())
-        position = column[:, position].ravel()
-        self.n_padded = n_rep * first.n_padded
-        self.register_buffer(
-            "padded_position",
-            None if np.array_equal(position, np.arange(len(position)))
-            else torch.as_tensor(position), persistent=False)
-        single = padded_columns(self.layout.feature_order, first.padded_position,
-                                first.n_padded, n_feat)
-        self.data_columns = np.empty(self.n_padded, dtype=np.int64)
-        self.data_columns[column] = np.arange(n_rep)[:, None] * n_feat + single
-        n_groups = len(self.layout.sizes)
-        order = np.concatenate([r * n_groups + np.arange(a, b)
-                                for a, b, *_ in first._spec.blocks for r in range(n_rep)])
-        self.register_buffer(
-            "group_order", None if np.array_equal(order, np.arange(len(order)))
-            else torch.as_tensor(order), persistent=False)
+        self._set_padded_layout(first.padded.replicated(n_rep), first._spec.activate_input,
+                                n_rep)
+        slot_groups = self.padded.slot_groups
+        self.register_buffer("slot_groups", None if slot_groups is None
+                             else torch.as_tensor(slot_groups), persistent=False)
 
     def _by_bucket(self, t):
         """(R, G, ...) per-group tensor as (R * G, ...) in the buckets' group order."""
         flat = t.reshape(-1, *t.shape[2:])
-        return flat if self.group_order is None else flat.index_select(0, self.group_order)
+        return flat if self.slot_groups is None else flat.index_select(0, self.slot_groups)
 
     def encoder_head(self, x):
         """Encoder output of every replica, (R, n, 2K), from *x*, (R, n, n_features)."""
@@ -178,9 +148,6 @@ class ReplicaTrainer(Trainer):
     @property
     def lams(self):
         return self._lams
-
-    def _data_columns(self):
-        return self.module.data_columns
 
     def _encoder_input(self, xb):
         return xb.view(-1, self.module.n_replicas, xb.shape[1]).transpose(0, 1)

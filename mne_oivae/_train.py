@@ -22,10 +22,10 @@ autograd work per step; its value is recorded at the end of every epoch.
 import math
 from dataclasses import dataclass
 
-import numpy as np
 import torch
 
 from ._fused import reparameterise
+from ._layout import Padder
 
 TERMS = ("reconstruction", "kl", "log_prior_theta", "group_lasso")
 
@@ -124,13 +124,7 @@ class Trainer:
         self.n_samples = X.shape[0]
         # The encoder reads minibatches in the caller's order, the likelihood in
         # the padded bucket layout.
-        columns = self._data_columns()
-        self.padded_columns = torch.as_tensor(columns, device=X.device)
-        runs = column_runs(columns)
-        # Long runs of consecutive columns (groups stored contiguously, as
-        # vertices of a label usually are) are copied as blocks: much faster
-        # than an element-wise gather. Short ones are not worth a kernel each.
-        self.column_runs = runs if len(runs) * 64 <= len(columns) else None
+        self.padder = Padder(module.padded.data_columns, X.device)
         self.optimizer = torch.optim.Adam(
             [{"params": [*module.encoder_parameters(), module.log_var]},
              {"params": module.generator_parameters(),
@@ -140,12 +134,6 @@ class Trainer:
         self.iteration = 0
         self.steps_per_epoch = max(1, self.n_samples // config.batch_size)
         self._buffers = None
-
-    def _data_columns(self):
-        """Column of a minibatch row that fills every column of the padded layout."""
-        module = self.module
-        return padded_columns(module.layout.feature_order, module.padded_position,
-                              module.n_padded, self.X.shape[1])
 
     def minibatch(self, idx):
         """Rows *idx* of X: in the caller's order and in the padded layout.
@@ -159,15 +147,10 @@ class Trainer:
         n, reps = len(idx) // math.prod(self.replica_dims), self.config.mc_samples
         if self._buffers is None or self._buffers[0].shape[0] != len(idx):
             self._buffers = (self.X.new_empty(len(idx), self.X.shape[1]),
-                             self.X.new_empty(n * reps, len(self.padded_columns)))
+                             self.X.new_empty(n * reps, self.module.n_padded))
         xb, padded = self._buffers
         torch.index_select(self.X, 0, idx, out=xb)
-        rows = xb.view(n, -1)
-        if self.column_runs is None:
-            torch.index_select(rows, 1, self.padded_columns, out=padded[:n])
-        else:
-            for dst, src, length in self.column_runs:
-                padded[:n, dst:dst + length] = rows[:, src:src + length]
+        self.padder(xb.view(n, -1), padded[:n])
         for rep in range(1, reps):
             padded[rep * n:(rep + 1) * n].copy_(padded[:n])
         return xb, padded
@@ -245,17 +228,47 @@ class Trainer:
                     f"{first_iteration} and {first_iteration + len(record) - 1}")
 
     def state_dict(self):
-        """Everything needed to continue this run bit-identically (checkpoints)."""
-        return {"module": {k: v.detach().cpu() for k, v in self.module.state_dict().items()},
-                "adam": self.optimizer.state_dict(), "prox": self.prox.state_dict(),
-                "generator": self.generator.get_state(), "iteration": self.iteration}
+        """Everything needed to continue this run bit-identically (checkpoints).
+
+        Parameters, Adam's moments and the proximal step's moments are in the
+        canonical form (:meth:`OIVAEModule.canonical_state`), so a run resumes
+        whatever the layout it continues in. Adam's step count is one number:
+        every parameter gets a gradient at every iteration. Single-model
+        trainers only (checkpoints follow one fit).
+        """
+        module, names = self.module, self._optimized_parameters()
+        adam = self.optimizer.state_dict()["state"]
+        moments = {key: module.canonical_state({name: adam[i][key] for i, name in
+                                                enumerate(names)})
+                   for key in ("exp_avg", "exp_avg_sq")}
+        prox = {key: module.canonical_state({"W": value})
+                for key, value in self.prox.state_dict().items() if key != "t"}
+        return {"module": module.canonical_state(), "adam": moments,
+                "adam_step": float(adam[0]["step"]) if adam else 0.0,
+                "prox": prox, "prox_t": self.prox.t, "generator": self.generator.get_state(),
+                "iteration": self.iteration}
 
     def load_state_dict(self, state):
-        self.module.load_state_dict(state["module"])
-        self.optimizer.load_state_dict(state["adam"])
-        self.prox.load_state_dict(state["prox"])
+        """Continue from a :meth:`state_dict` (of a run in any layout)."""
+        module, device = self.module, self.X.device
+        module.load_state_dict(module.internal_state(state["module"]))
+        adam = self.optimizer.state_dict()
+        moments = {key: module.internal_state(value) for key, value in state["adam"].items()}
+        for i, name in enumerate(self._optimized_parameters()):
+            adam["state"][i] = {"step": torch.tensor(float(state["adam_step"])),
+                                **{key: value[name].to(device)
+                                   for key, value in moments.items()}}
+        self.optimizer.load_state_dict(adam)
+        self.prox.load_state_dict({"t": state["prox_t"], **{
+            key: module.internal_state(value)["W"] for key, value in state["prox"].items()}})
         self.generator.set_state(state["generator"])
         self.iteration = int(state["iteration"])
+
+    def _optimized_parameters(self):
+        """Names of the parameters Adam updates, in its order (its state's indices)."""
+        names = {param: name for name, param in self.module.named_parameters()}
+        return [names[param] for group in self.optimizer.param_groups
+                for param in group["params"]]
 
     def run(self, history, on_epoch=None):
         """Train until ``config.n_iter`` iterations; append one entry per epoch to *history*.
@@ -307,30 +320,6 @@ class Trainer:
     def lams(self):
         """Group-lasso strength of every replica."""
         return [self.config.lam]
-
-
-def padded_columns(feature_order, padded_position, n_padded, n_features):
-    """Data column of every column of the padded layout.
-
-    Real columns hold their feature; a padding column (its value is never
-    used) continues the run of the column before it, so that contiguous
-    groups stay one run of consecutive columns.
-    """
-    columns = np.full(n_padded, -1)
-    if padded_position is None:
-        return np.asarray(feature_order)
-    columns[padded_position.cpu().numpy()] = feature_order
-    for j in np.flatnonzero(columns < 0):
-        columns[j] = (columns[j - 1] + 1) % n_features
-    return columns
-
-
-def column_runs(columns):
-    """(destination, source, length) of the maximal runs of consecutive columns."""
-    breaks = np.flatnonzero(np.diff(columns) != 1) + 1
-    starts = np.concatenate([[0], breaks])
-    lengths = np.diff(np.concatenate([starts, [len(columns)]]))
-    return [(int(a), int(columns[a]), int(n)) for a, n in zip(starts, lengths)]
 
 
 def _adam_implementation(device):

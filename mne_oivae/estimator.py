@@ -1,11 +1,8 @@
 """OIVAE: the scikit-learn estimator around the torch model."""
 
 import math
-import numbers
-import warnings
 from contextlib import nullcontext
 from pathlib import Path
-from typing import NamedTuple
 
 import numpy as np
 import torch
@@ -14,12 +11,14 @@ from sklearn.base import BaseEstimator, ClassNamePrefixFeaturesOutMixin, Transfo
 from sklearn.exceptions import NotFittedError as _SklearnNotFittedError
 from sklearn.utils.validation import validate_data
 
-from ._io import read_state, write_state
-from ._model import ACTIVATIONS, GroupLayout, OIVAEModule, bucket_cost_for
-from ._replicas import ReplicaTask, fit_replicas
-from ._train import DivergenceError, Trainer, TrainConfig
-from ._validation import (check_data, check_finite, check_float, check_int, check_option,
-                          validate_type)
+from ._checkpoint import load_checkpoint
+from ._fitting import (as_tensor, best, fit_inputs, fit_together, last_iteration,
+                       new_trainer, resolve_device, run_with_checkpoints, seed_sequence)
+from ._io import arrays_under, read_state, write_state
+from ._model import build_module, layout_for
+from ._params import params_from_json, params_to_json, validate_params
+from ._train import DivergenceError
+from ._validation import check_data, check_finite, check_int, validate_type
 from .groups import GroupSpec, as_group_spec
 
 __all__ = ["OIVAE", "read_oivae", "NotFittedError", "DivergenceError",
@@ -37,10 +36,6 @@ class NotFittedError(_SklearnNotFittedError):
     A subclass of :class:`sklearn.exceptions.NotFittedError` (itself a
     ``ValueError`` and an ``AttributeError``).
     """
-
-
-# Fewer observations leave the noise variances undefined.
-MIN_SAMPLES = 2
 
 
 class OIVAE(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
@@ -281,43 +276,27 @@ class OIVAE(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
         check_every = check_int(checkpoint_every, "checkpoint_every", minimum=1)
         with self._log_level():
             params, X_t, spec, layout, seeds = self._fit_inputs(X, params)
-            if resume and _exists(checkpoint):
-                trainer, history = self._new_trainer(X_t, layout, params, int(seeds[0]))
-                history = _load_checkpoint(checkpoint, trainer, params, X_t.shape)
-                logger.info(f"Resuming from {checkpoint} at iteration {trainer.iteration}")
-                self._run(trainer, history, spec, params, checkpoint, check_every)
-                module = trainer.module
-            elif params["n_init"] == 1:
-                trainer, history = self._new_trainer(X_t, layout, params, int(seeds[0]))
-                self._run(trainer, history, spec, params, checkpoint, check_every)
+            if params["n_init"] == 1:
+                trainer, history = new_trainer(X_t, layout, params, int(seeds[0]))
+                if resume and _exists(checkpoint):
+                    history = load_checkpoint(checkpoint, trainer, params)
+                    logger.info(f"Resuming from {checkpoint} at iteration "
+                                f"{trainer.iteration}")
+                try:
+                    run_with_checkpoints(trainer, history, params, checkpoint, check_every)
+                except DivergenceError:
+                    self._set_fitted(trainer.module, spec, history, last_iteration(history))
+                    raise
                 module = trainer.module
             else:  # restarts as replicas; the highest final objective wins
-                fits = self._fit_replicas(X_t, layout, params,
-                                          [(int(seed), params["lam"], None) for seed in seeds])
-                module, history = _best(fits)
+                tasks = [(int(seed), params["lam"], None) for seed in seeds]
+                module, history = best(fit_together(X_t, layout, params, tasks))
         self._set_fitted(module, spec, history, params["n_iter"])
         return self
 
     def _fit_inputs(self, X, params):
-        """Data tensor, groups, layout and seeds of a fit on validated *X*.
-
-        *params* (validated) is returned with ``batch_size`` at most the number
-        of observations.
-        """
-        n_samples, n_features = X.shape
-        if n_samples < MIN_SAMPLES:
-            raise ValueError(f"X has {n_samples} sample, but OIVAE needs at least "
-                             f"{MIN_SAMPLES} observations (rows of X) to estimate noise "
-                             "variances; pass more time points or trials")
-        spec = self._group_spec(n_features)
-        if params["batch_size"] > n_samples:
-            logger.info(f"batch_size={params['batch_size']} is more than the "
-                        f"{n_samples} observations: every minibatch holds all of them")
-            params["batch_size"] = n_samples
-        X_t = _as_tensor(X, _resolve_device(params["device"]))
-        seeds = np.random.default_rng(_seed_sequence(self.random_state)).integers(
-            2**62, size=params["n_init"])
-        return _FitInputs(params, X_t, spec, _layout(spec, params), seeds)
+        """The :class:`~mne_oivae._fitting.FitInputs` of a fit on validated *X*."""
+        return fit_inputs(X, params, self._group_spec(X.shape[1]), self.random_state)
 
     def _group_spec(self, n_features):
         """The ``groups`` parameter as a GroupSpec; ``None``: one group per feature."""
@@ -348,93 +327,8 @@ class OIVAE(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
         self.history_ = {k: np.asarray(v) for k, v in history.items()}
         self._set_weights()
 
-    def _fit_replicas(self, X_t, layout, params, tasks):
-        """Fit one model per (seed, lam, rows) task, trained together as replicas.
-
-        Restarts (``n_init``; each initialisation can end in a different local
-        optimum, told apart by the objective), lam paths and cross-validation
-        folds: each replica is the fit a single ``n_init=1`` fit with that seed
-        and lam on those rows would give (``rows=None``: all of X), up to
-        float reassociation. Returns a list of ``(module, history)``.
-        """
-        tasks = [ReplicaTask(self._new_module(X_t, layout, params, seed, rows), seed, lam,
-                             rows) for seed, lam, rows in tasks]
-        logger.info(f"Fitting {len(tasks)} models together")
-        with ProgressBar(params["n_iter"] * len(tasks), mesg="oi-VAE fits",
-                         leave=False) as progress:
-            try:
-                histories = fit_replicas(tasks, X_t, _train_config(params),
-                                         progress=progress.update)
-            except DivergenceError as err:
-                raise DivergenceError(f"{err}. {_DIVERGENCE_HINT}") from None
-        return [(task.module, history) for task, history in zip(tasks, histories)]
-
-    def _new_module(self, X_t, layout, params, seed, rows=None):
-        module = _build_module(layout, params, seed).to(X_t.device)
-        _init_output_statistics(module, X_t, rows)
-        return module
-
-    def _new_trainer(self, X_t, layout, params, seed):
-        module = self._new_module(X_t, layout, params, seed)
-        generator = torch.Generator(device=X_t.device).manual_seed(seed)
-        return Trainer(module, X_t, _train_config(params), generator), {}
-
-    def _run(self, trainer, history, spec, params, checkpoint, check_every):
-        """Train to ``n_iter`` iterations; on divergence keep the last finite state."""
-        n_iter = trainer.config.n_iter
-        shape = tuple(trainer.X.shape)
-
-        with ProgressBar(n_iter, initial_value=trainer.iteration, mesg="oi-VAE fit",
-                         leave=False) as progress:
-
-            def on_epoch(tr):
-                progress.update(tr.iteration)
-                done = tr.iteration >= n_iter
-                if checkpoint is not None and (done or tr.iteration % check_every
-                                               < tr.steps_per_epoch):
-                    _save_checkpoint(checkpoint, tr, params, shape, history)
-
-            try:
-                trainer.run(history, on_epoch=on_epoch)
-            except DivergenceError as err:
-                self._set_fitted(trainer.module, spec, history, _last_iteration(history))
-                raise DivergenceError(
-                    f"{err}. The model was restored to its last finite state (iteration "
-                    f"{_last_iteration(history)}). {_DIVERGENCE_HINT}") from None
-
     def _validated_params(self):
-        p = self.get_params()
-        p["n_components"] = check_int(p["n_components"], "n_components", minimum=1)
-        p["lam"] = check_float(p["lam"], "lam", minimum=0)
-        if p["group_latent_dim"] is not None:
-            p["group_latent_dim"] = check_int(p["group_latent_dim"], "group_latent_dim",
-                                              minimum=1)
-        for name in ("generator_hidden", "encoder_hidden"):
-            value = p[name]
-            validate_type(value, (tuple, list), name, "tuple of int")
-            p[name] = tuple(check_int(v, f"{name} entries", minimum=1) for v in value)
-        if p["group_latent_dim"] is None and p["generator_hidden"]:
-            raise ValueError("identity generators (group_latent_dim=None) take no hidden "
-                             f"layers, got generator_hidden={p['generator_hidden']}")
-        check_option("activation", p["activation"], tuple(ACTIVATIONS))
-        validate_type(p["activate_input"], bool, "activate_input")
-        if p["group_latent_dim"] is None and p["activate_input"]:
-            raise ValueError("identity generators (group_latent_dim=None) have no input to "
-                             "activate; set group_latent_dim (e.g. 8) to use "
-                             "activate_input=True")
-        p["prior_scale"] = check_float(p["prior_scale"], "prior_scale", 0, strict=True)
-        p["n_iter"] = check_int(p["n_iter"], "n_iter", minimum=1)
-        p["batch_size"] = check_int(p["batch_size"], "batch_size", minimum=1)
-        p["lr"] = check_float(p["lr"], "lr", 0, strict=True)
-        p["mc_samples"] = check_int(p["mc_samples"], "mc_samples", minimum=1)
-        p["warmup"] = check_int(p["warmup"], "warmup", minimum=0)
-        if isinstance(p["lam_warmup"], str):
-            check_option("lam_warmup", p["lam_warmup"], ("auto",))
-            p["lam_warmup"] = p["n_iter"] // 10
-        p["lam_warmup"] = check_int(p["lam_warmup"], "lam_warmup", minimum=0)
-        p["n_init"] = check_int(p["n_init"], "n_init", minimum=1)
-        validate_type(p["device"], str, "device")
-        return p
+        return validate_params(self.get_params())
 
     def _set_weights(self):
         norms = self.module_.group_norms().cpu().numpy().astype(np.float64)
@@ -453,7 +347,7 @@ class OIVAE(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
         """Validated *X* as tensors of *rows* observations on the model's device."""
         self._check_fitted()
         X = self._validate_X(X, reset=False)
-        yield from _as_tensor(X, self.module_.W.device).split(max(1, rows))
+        yield from as_tensor(X, self.module_.W.device).split(max(1, rows))
 
     def _to_internal(self, block):
         """*block* with its features in the model's internal order."""
@@ -613,13 +507,13 @@ class OIVAE(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
         fname : Path
         """
         self._check_fitted()
-        meta = {"params": _jsonable_params(self.get_params()),
+        meta = {"params": params_to_json(self.get_params()),
                 "groups": {"names": self.groups_.names,
                            "n_features": self.groups_.n_features},
                 "history": {k: v.tolist() for k, v in self.history_.items()},
                 "n_iter_": self.n_iter_}
-        arrays = {f"module/{k}": v.detach().cpu().numpy()
-                  for k, v in self.module_.state_dict().items()}
+        arrays = {f"module/{k}": v.numpy()
+                  for k, v in self.module_.canonical_state().items()}
         arrays.update({f"groups/{g}": idx for g, idx in enumerate(self.groups_.indices)})
         return write_state(fname, "model", meta, arrays, overwrite=overwrite)
 
@@ -649,158 +543,22 @@ def read_oivae(fname, device="cpu"):
     The model's ``groups`` parameter is the fitted :class:`~mne_oivae.GroupSpec`,
     so ``clone(model).fit(X)`` refits with the same groups.
     """
-    meta, arrays, version = read_state(fname, "model")
+    meta, arrays = read_state(fname, "model")
     n_groups = len(meta["groups"]["names"])
     spec = GroupSpec([arrays[f"groups/{g}"] for g in range(n_groups)],
                      n_features=meta["groups"]["n_features"], names=meta["groups"]["names"])
-    model = OIVAE(**_params_from_json(meta["params"], groups=spec))
+    model = OIVAE(**params_from_json(meta["params"], groups=spec))
     params = model._validated_params()
-    module = _build_module(_layout(spec, params), params)
-    module.load_state_dict(_module_state(arrays, version, module))
-    model._set_fitted(module.to(_resolve_device(device)), spec, meta["history"],
+    module = build_module(layout_for(spec, params), params)
+    module.load_state_dict(module.internal_state(arrays_under(arrays, "module")))
+    model._set_fitted(module.to(resolve_device(device)), spec, meta["history"],
                       int(meta["n_iter_"]))
     return model
 
 
-def _layout(spec, params):
-    """Group layout with output buckets sized for the minibatch (bucket_cost_for)."""
-    width = (params["generator_hidden"] or (params["group_latent_dim"] or 1,))[-1]
-    rows = params["batch_size"] * params["mc_samples"]
-    return GroupLayout(spec.indices, bucket_cost_for(rows, width))
-
-
-def _build_module(layout, params, seed=0):
-    return OIVAEModule(layout, params["n_components"],
-                       params["group_latent_dim"], params["generator_hidden"],
-                       params["encoder_hidden"], params["activation"],
-                       torch.Generator().manual_seed(seed), params["activate_input"])
-
-
 # -- helpers -------------------------------------------------------------------
-def _jsonable_params(params):
-    """Constructor parameters as JSON data: numpy scalars as numbers, tuples as lists.
-
-    ``groups`` is stored apart (as the fitted GroupSpec) and a random generator
-    is not plain data: both are stored as ``None``.
-    """
-    out = {}
-    for key, value in params.items():
-        if key == "groups" or (key == "random_state"
-                               and not isinstance(value, numbers.Integral)):
-            value = None
-        out[key] = _plain(value)
-    return out
-
-
-def _plain(value):
-    if isinstance(value, np.generic):
-        return value.item()
-    if isinstance(value, (tuple, list, np.ndarray)):
-        return [_plain(v) for v in value]
-    return value
-
-
-def _params_from_json(params, groups=None):
-    out = dict(params, groups=groups)
-    for key in ("generator_hidden", "encoder_hidden"):
-        out[key] = tuple(out[key])
-    return out
-
-
-def _resolve_device(device):
-    if device == "auto":
-        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    try:
-        dev = torch.device(device)
-    except RuntimeError:
-        raise ValueError(f"device must be 'cpu', 'cuda', 'cuda:N' or 'auto', got "
-                         f"{device!r}") from None
-    if dev.type == "cuda" and not torch.cuda.is_available():
-        raise ValueError("device='cuda' was requested but CUDA is not available to "
-                         "torch on this machine; use device='cpu' or 'auto'")
-    if dev.type not in ("cpu", "cuda"):
-        raise ValueError(f"device must be 'cpu', 'cuda' or 'auto', got {device!r}")
-    return dev
-
-
-def _as_tensor(X, device):
-    """float32 tensor on *device*, sharing memory with *X* when possible.
-
-    A read-only *X* (a memory map, say) is shared too: nothing writes to it.
-    """
-    if X.dtype != np.float32 or not X.flags.c_contiguous:
-        X = np.ascontiguousarray(X, dtype=np.float32)
-    with warnings.catch_warnings():
-        warnings.filterwarnings("ignore", message="The given NumPy array is not writable")
-        return torch.from_numpy(X).to(device)
-
-
-def _seed_sequence(random_state):
-    if isinstance(random_state, np.random.RandomState):
-        return random_state.randint(2**31)
-    if random_state is None or isinstance(random_state, (numbers.Integral,
-                                                         np.random.Generator)):
-        return random_state
-    raise TypeError("random_state must be None, an int or a numpy Generator, got "
-                    f"{type(random_state).__name__}")
-
-
 def _draw_seed(random_state):
-    return int(np.random.default_rng(_seed_sequence(random_state)).integers(2**62))
-
-
-_DIVERGENCE_HINT = "Try a smaller lr, standardised data, or a longer warmup"
-
-
-class _FitInputs(NamedTuple):
-    params: dict
-    X: torch.Tensor
-    spec: GroupSpec
-    layout: GroupLayout
-    seeds: np.ndarray  # one per initialisation
-
-
-def _best(fits):
-    """The (module, history) of *fits* with the highest final objective."""
-    return max(fits, key=lambda fit: np.mean(fit[1]["elbo"][-5:]))
-
-
-def _train_config(params):
-    return TrainConfig(**{k: params[k] for k in (
-        "n_iter", "batch_size", "lr", "lam", "prior_scale", "mc_samples", "warmup",
-        "lam_warmup")})
-
-
-# Noise variances stay above this fraction of the mean feature variance. A feature
-# that never varies (CMU's finger channels) otherwise gets a near-zero variance whose
-# huge, noisy likelihood gradients shrink Adam's proximal threshold on its columns
-# until they are never pruned (1e-3 was too small for that on walking data).
-NOISE_FLOOR = 3e-2
-
-
-@torch.no_grad()
-def _init_output_statistics(module, X_t, rows=None):
-    """Start the output bias at the data mean and the noise at the data variance.
-
-    *rows* (a tensor of row indices, or ``None`` for all) are the training rows.
-    """
-    mean = torch.zeros(X_t.shape[1], dtype=torch.float64, device=X_t.device)
-    sq = torch.zeros_like(mean)
-    size = max(1, 2**20 // X_t.shape[1])  # float64 temporaries stay small
-    chunks = X_t.split(size) if rows is None else (
-        X_t.index_select(0, block) for block in torch.as_tensor(rows, device=X_t.device)
-        .split(size))
-    for chunk in chunks:
-        mean += chunk.sum(0, dtype=torch.float64)
-        sq += chunk.double().pow(2).sum(0)
-    n = X_t.shape[0] if rows is None else len(rows)
-    mean /= n
-    var = (sq / n - mean.pow(2)).clamp(min=0)
-    floor = NOISE_FLOOR * float(var.mean()) + 1e-12
-    order = torch.as_tensor(module.layout.feature_order, device=X_t.device)
-    module.feature_bias.copy_(mean[order])
-    module.noise_floor.fill_(floor)
-    module.log_var.copy_(torch.log(var[order].clamp(min=floor)))
+    return int(np.random.default_rng(seed_sequence(random_state)).integers(2**62))
 
 
 def _check_not_groups(y):
@@ -812,78 +570,5 @@ def _check_not_groups(y):
                         "model.set_params(groups=groups))")
 
 
-def _last_iteration(history):
-    return int(history["iteration"][-1]) if history.get("iteration") else 0
-
-
 def _exists(path):
     return path is not None and Path(path).expanduser().is_file()
-
-
-def _module_state(arrays, version, module):
-    """The ``module/`` arrays of a file as a state dict of *module*, upgraded to this format.
-
-    Format 1 stored encoder weights (in, out), the first layer's inputs in the
-    model's internal feature order. Checkpoints hold Adam moments of the same
-    shape: the encoder weights are the optimiser's first parameters (0 to L - 1
-    and 2L for L hidden layers, see ``encoder_parameters``).
-    """
-    state = {k[len("module/"):]: torch.as_tensor(v) for k, v in arrays.items()
-             if k.startswith("module/")}
-    if version == 1:
-        n_hidden = len(module.enc_weights)
-        names = [f"enc_weights.{i}" for i in range(n_hidden)] + ["enc_out_weight"]
-        slots = [*range(n_hidden), 2 * n_hidden]
-        caller_rows = np.argsort(module.layout.feature_order)
-        for i, (name, slot) in enumerate(zip(names, slots)):
-            keys = [f"module/{name}"] + [f"adam/{slot}/{m}" for m in ("exp_avg", "exp_avg_sq")]
-            for key in keys:
-                if key in arrays:
-                    value = arrays[key][caller_rows] if i == 0 else arrays[key]
-                    arrays[key] = np.ascontiguousarray(value.T)
-            state[name] = torch.as_tensor(arrays[f"module/{name}"])
-    return state
-
-
-def _save_checkpoint(fname, trainer, params, shape, history):
-    state = trainer.state_dict()
-    adam = trainer.optimizer.state_dict()
-    arrays = {f"module/{k}": v.numpy() for k, v in state["module"].items()}
-    for i, s in adam["state"].items():
-        arrays[f"adam/{i}/exp_avg"] = s["exp_avg"].cpu().numpy()
-        arrays[f"adam/{i}/exp_avg_sq"] = s["exp_avg_sq"].cpu().numpy()
-        arrays[f"adam/{i}/step"] = np.asarray(float(s["step"]))
-    arrays["prox/m"] = state["prox"]["m"].cpu().numpy()
-    arrays["prox/v"] = state["prox"]["v"].cpu().numpy()
-    arrays["generator"] = state["generator"].cpu().numpy()
-    meta = {"params": _jsonable_params(params), "shape": list(shape),
-            "iteration": state["iteration"], "prox_t": state["prox"]["t"],
-            "history": history}
-    write_state(fname, "checkpoint", meta, arrays, overwrite=True)
-
-
-def _load_checkpoint(fname, trainer, params, shape):
-    meta, arrays, version = read_state(fname, "checkpoint")
-    saved = _params_from_json(meta["params"])
-    for key in ("n_components", "group_latent_dim", "generator_hidden", "encoder_hidden",
-                "activation", "activate_input", "batch_size"):
-        if saved.get(key, False) != params[key]:
-            raise ValueError(f"checkpoint {fname} was made with {key}={saved[key]!r}, "
-                             f"but this fit uses {key}={params[key]!r}")
-    if list(shape) != meta["shape"]:
-        raise ValueError(f"checkpoint {fname} was made on data of shape "
-                         f"{tuple(meta['shape'])}, got {tuple(shape)}")
-    device = trainer.X.device
-    module_state = _module_state(arrays, version, trainer.module)
-    adam = trainer.optimizer.state_dict()
-    for i in adam["state"] or range(sum(len(g["params"]) for g in adam["param_groups"])):
-        adam["state"][i] = {
-            "step": torch.tensor(float(arrays[f"adam/{i}/step"])),
-            "exp_avg": torch.as_tensor(arrays[f"adam/{i}/exp_avg"], device=device),
-            "exp_avg_sq": torch.as_tensor(arrays[f"adam/{i}/exp_avg_sq"], device=device)}
-    trainer.load_state_dict({
-        "module": module_state, "adam": adam,
-        "prox": {"m": arrays["prox/m"], "v": arrays["prox/v"], "t": meta["prox_t"]},
-        "generator": torch.as_tensor(arrays["generator"]), "iteration": meta["iteration"]})
-    return {k: list(v) for k, v in meta["history"].items()}
-

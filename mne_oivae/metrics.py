@@ -3,6 +3,8 @@
 import numpy as np
 from scipy.optimize import linear_sum_assignment
 
+from .results import normalize_components
+
 
 def match_components(weights):
     """Match every group to its own component (Hungarian algorithm).
@@ -127,18 +129,12 @@ def map_agreement(weights_a, weights_b):
     >>> round(map_agreement(W, W[:, ::-1]), 6)
     1.0
     """
-    a, b = _normalised(weights_a), _normalised(weights_b)
+    a, b = normalize_components(weights_a), normalize_components(weights_b)
     if a.shape != b.shape:
         raise ValueError(f"the two maps must have the same shape, got {a.shape} and "
                          f"{b.shape}")
     _, order = linear_sum_assignment(_correlation(a, b), maximize=True)
     return float(_correlation(a.reshape(-1, 1), b[:, order].reshape(-1, 1))[0, 0])
-
-
-def _normalised(weights):
-    weights = np.asarray(weights, dtype=float)
-    peak = weights.max(axis=0, keepdims=True)
-    return np.divide(weights, peak, out=np.zeros_like(weights), where=peak > 0)
 
 
 def _correlation(a, b):

@@ -15,7 +15,8 @@ from sklearn.base import clone
 from sklearn.model_selection import GroupKFold, check_cv
 
 from ._validation import check_float, validate_type
-from .estimator import OIVAE, _best
+from ._fitting import best, fit_together
+from .estimator import OIVAE
 
 __all__ = ["fit_lam_path", "fit_cv_folds", "FoldFit"]
 
@@ -159,11 +160,11 @@ def _fit_settings(model, X, settings):
     with template._log_level():
         params, X_t, spec, layout, seeds = template._fit_inputs(X, params)
         tasks = [(int(seed), lam, rows) for lam, rows in settings for seed in seeds]
-        fits = template._fit_replicas(X_t, layout, params, tasks)
+        fits = fit_together(X_t, layout, params, tasks)
     n_init = len(seeds)
     models = []
     for i, (lam, _) in enumerate(settings):
-        module, history = _best(fits[i * n_init:(i + 1) * n_init])
+        module, history = best(fits[i * n_init:(i + 1) * n_init])
         fitted = copy.copy(template).set_params(lam=lam)
         fitted._set_fitted(module, spec, history, params["n_iter"])
         models.append(fitted)

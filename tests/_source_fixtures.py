@@ -33,7 +33,7 @@ def subjects_dir(shared_data, tmp_path_factory):
 @pytest.fixture(scope="session")
 def hcp_labels(subjects_dir):
     """The 44 HCP-MMP1 combined regions (no medial wall)."""
-    from mne_oivae.hcpmmp1 import read_hcpmmp1_labels
+    from mne_oivae.source import read_hcpmmp1_labels
 
     return read_hcpmmp1_labels(subjects_dir, accept=True, verbose=False)
 

@@ -14,7 +14,8 @@ import numpy as np
 import pytest
 import torch
 
-from mne_oivae._model import GroupLayout, OIVAEModule
+from mne_oivae._layout import GroupLayout
+from mne_oivae._model import OIVAEModule
 from mne_oivae._train import Trainer, TrainConfig
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
@@ -75,8 +76,8 @@ def test_loop_reference_matches_batched_engine():
     for g, (start, size) in enumerate(zip(starts, sizes)):
         np.testing.assert_allclose(reference.W[g].detach(), module.W[g].detach(), rtol=1e-9,
                                    atol=1e-12)
-        bucket = next(i for i, (a, b, *_) in enumerate(module.layout.buckets) if a <= g < b)
-        out = module.out_weights[bucket][g - module.layout.buckets[bucket][0]]
+        slot = module.layout.slot(g)
+        out = module.out_weights[slot.bucket][slot.row]
         np.testing.assert_allclose(reference.out_weights[g].detach(), out[:, :size].detach(),
                                    rtol=1e-9, atol=1e-12)
         assert (out[:, size:] == 0).all()  # padding stays exactly zero

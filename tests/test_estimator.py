@@ -5,7 +5,8 @@ import pytest
 import torch
 from scipy.stats import multivariate_normal
 
-from mne_oivae import GroupSpec, NotFittedError, OIVAE, estimator, read_oivae
+from mne_oivae import GroupSpec, NotFittedError, OIVAE, _fitting, read_oivae
+from mne_oivae._model import layout_for
 from mne_oivae._replicas import fit_replicas
 from mne_oivae.datasets import make_bars
 
@@ -125,7 +126,7 @@ def test_n_init_keeps_best_final_objective(monkeypatch):
         finished.extend((np.mean(h["elbo"][-5:]), t.module) for t, h in zip(tasks, histories))
         return histories
 
-    monkeypatch.setattr(estimator, "fit_replicas", recording_fit)
+    monkeypatch.setattr(_fitting, "fit_replicas", recording_fit)
     model = OIVAE(n_components=4, n_iter=60, batch_size=32, n_init=3, random_state=0,
                   verbose=False, groups=groups).fit(X)
     assert len(finished) == 3
@@ -145,13 +146,13 @@ def test_restarts_are_the_single_fits_of_their_seeds(monkeypatch):
         fits.extend(tasks)
         return fit_replicas(tasks, *args, **kwargs)
 
-    monkeypatch.setattr(estimator, "fit_replicas", recording_fit)
+    monkeypatch.setattr(_fitting, "fit_replicas", recording_fit)
     model.fit(X)
     params = model._validated_params()
-    layout = estimator._layout(model.groups_, params)
+    layout = layout_for(model.groups_, params)
     X_t = torch.as_tensor(X)
     for task in fits:
-        trainer, history = model._new_trainer(X_t, layout, params, task.seed)
+        trainer, history = _fitting.new_trainer(X_t, layout, params, task.seed)
         trainer.run(history)
         for a, b in zip(task.module.parameters(), trainer.module.parameters()):
             np.testing.assert_allclose(a.detach(), b.detach(), rtol=1e-4, atol=1e-5)
@@ -175,8 +176,8 @@ def test_activated_input_generator(linear_data, tmp_path):
     z = torch.randn(4, 2, generator=torch.Generator().manual_seed(0))
     u = torch.einsum("gpk,nk->gnp", module.W.detach(), z)
     g = list(module.layout.group_order).index(2)  # group "c", 3 features
-    bucket = next(i for i, (a, b, *_) in enumerate(module.layout.buckets) if a <= g < b)
-    V = module.out_weights[bucket][g - module.layout.buckets[bucket][0]].detach()
+    slot = module.layout.slot(g)
+    V = module.out_weights[slot.bucket][slot.row].detach()
     columns = [list(module.layout.feature_order).index(f) for f in (3, 4, 5)]
     expected = torch.tanh(u[g]) @ V[:, :3] + module.feature_bias.detach()[columns]
     np.testing.assert_allclose(model.inverse_transform(z.numpy())[:, 3:],

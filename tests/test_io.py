@@ -6,7 +6,6 @@ import pickle
 import h5py
 import numpy as np
 import pytest
-import torch
 
 from mne_oivae import OIVAE, read_oivae
 from mne_oivae._io import FORMAT_VERSION, FormatError, write_state
@@ -96,56 +95,3 @@ def test_save_checks_fname(tmp_path, model):
         model.save(tmp_path / "model.pkl")
     with pytest.raises(FileNotFoundError, match="does not exist"):
         model.save(tmp_path / "nope" / "model.h5")
-
-
-# Format 1 (mne-oivae before the encoder's layout change) stored encoder weights
-# (in, out), the first layer's rows in the model's internal feature order.
-GROUPS_SCRAMBLED = [[3, 7, 1], [0, 9], [2, 4, 5, 6, 8]]  # internal order differs
-
-
-def _as_format_1(fname, module):
-    """Rewrite a file written now the way format 1 stored it."""
-    n_hidden = len(module.enc_weights)
-    names = [f"enc_weights.{i}" for i in range(n_hidden)] + ["enc_out_weight"]
-    slots = [*range(n_hidden), 2 * n_hidden]  # their Adam slots in checkpoints
-    with h5py.File(fname, "a") as fid:
-        fid.attrs["format_version"] = 1
-        arrays = fid["arrays"]
-        for i, (name, slot) in enumerate(zip(names, slots)):
-            for key in (f"module/{name}", f"adam/{slot}/exp_avg", f"adam/{slot}/exp_avg_sq"):
-                if key in arrays:
-                    value = arrays[key][()].T
-                    value = value[module.layout.feature_order] if i == 0 else value
-                    del arrays[key]
-                    arrays[key] = value
-
-
-@pytest.mark.parametrize("encoder_hidden", [(), (5,)])
-def test_format_1_models_are_read_unchanged(tmp_path, encoder_hidden):
-    X = np.random.default_rng(0).standard_normal((96, 10)).astype(np.float32)
-    model = OIVAE(n_components=3, n_iter=30, batch_size=32, n_init=1, random_state=0,
-                  encoder_hidden=encoder_hidden, verbose=False,
-                  groups=GROUPS_SCRAMBLED).fit(X)
-    assert not model.module_.layout.is_identity_order
-    fname = model.save(tmp_path / "old.h5")
-    _as_format_1(fname, model.module_)
-    old = read_oivae(fname)
-    np.testing.assert_array_equal(old.transform(X), model.transform(X))
-    np.testing.assert_array_equal(old.score_samples(X, n_importance=5),
-                                  model.score_samples(X, n_importance=5))
-
-
-def test_format_1_checkpoints_resume_unchanged(tmp_path):
-    X = np.random.default_rng(0).standard_normal((96, 10)).astype(np.float32)
-    kwargs = dict(n_components=3, batch_size=32, n_init=1, random_state=0,
-                  encoder_hidden=(5,), verbose=False)
-    new, old = tmp_path / "new.h5", tmp_path / "old.h5"
-    first = OIVAE(n_iter=30, **kwargs, groups=GROUPS_SCRAMBLED).fit(X, checkpoint=new)
-    old.write_bytes(new.read_bytes())
-    _as_format_1(old, first.module_)
-    fits = [OIVAE(n_iter=60, **kwargs, groups=GROUPS_SCRAMBLED).fit(X, checkpoint=ckpt,
-                  resume=True)
-            for ckpt in (new, old)]
-    for (name, a), b in zip(fits[0].module_.state_dict().items(),
-                            fits[1].module_.state_dict().values()):
-        assert torch.equal(a, b), name

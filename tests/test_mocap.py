@@ -4,6 +4,7 @@ import functools
 import http.server
 import threading
 from pathlib import Path
+from types import SimpleNamespace
 
 import numpy as np
 import pytest
@@ -367,11 +368,16 @@ def test_demo_reports_missing_data(tmp_path):
 def test_top_joints_table():
     from mne_oivae._demo.mocap import top_joints_table
 
-    weights = np.array([[0.0, 3.0], [1.0, 1.0], [0.0, 0.0], [3.0, 0.0]])
-    table = top_joints_table(weights, ["a", "b", "c", "d"], k=2).splitlines()
+    def fitted(weights):  # what the table reads of a fitted model
+        weights = np.asarray(weights)
+        return SimpleNamespace(group_weights_=weights, groups_=GroupSpec.from_sizes(
+            [1] * len(weights), names=list("abcd"[:len(weights)])))
+
+    weights = [[0.0, 3.0], [1.0, 1.0], [0.0, 0.0], [3.0, 0.0]]
+    table = top_joints_table(fitted(weights), k=2).splitlines()
     assert table[1].split() == ["0", "4.00", "d", "(75%),", "b", "(25%)"]
     assert table[2].split() == ["1", "4.00", "a", "(75%),", "b", "(25%)"]
-    assert "no active component" in top_joints_table(np.zeros((2, 2)), ["a", "b"])
+    assert "no active component" in top_joints_table(fitted(np.zeros((2, 2))))
 
 
 # -- Table 2 benchmark script -------------------------------------------------------

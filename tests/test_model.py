@@ -9,7 +9,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
-from mne_oivae._model import GroupLayout, OIVAEModule
+from mne_oivae._layout import GroupLayout
+from mne_oivae._model import OIVAEModule
 from mne_oivae._train import ProximalAdam, Trainer, TrainConfig, shrink_columns
 
 
@@ -20,12 +21,13 @@ def test_layout_buckets_cover_every_feature_once():
     layout = GroupLayout(indices)
     assert 1 < len(layout.buckets) <= 5
     assert sorted(layout.feature_order) == list(range(sum(sizes)))
-    padded = sum((stop - start) * width for start, stop, width, _ in layout.buckets)
+    padded = sum(bucket.n_groups * bucket.width for bucket in layout.buckets)
     assert padded < 1.5 * sum(sizes)  # versus 8 * 700 = 5600 when padding to the max
     # a bucket's valid columns select exactly its groups' features
-    for start, stop, width, valid in layout.buckets:
-        n_valid = layout.sizes[start:stop].sum()
-        assert (valid is None and n_valid == (stop - start) * width) or len(valid) == n_valid
+    for bucket in layout.buckets:
+        assert layout.padding_mask(bucket).sum() == layout.sizes[bucket.groups].sum()
+    position = layout.padded().position
+    assert len(np.unique(position)) == sum(sizes) and position.max() < padded
 
 
 def test_shrink_columns_exact():
@@ -78,8 +80,8 @@ def _tiny_module(seed=0, hidden=()):
     with torch.no_grad():
         for p in module.parameters():
             p.copy_(torch.randn(p.shape, generator=gen, dtype=p.dtype) * 0.5)
-        for start, *_ in layout.buckets:
-            module.out_weights[0].mul_(getattr(module, f"out_mask_{start}"))
+        for weight, bucket in zip(module.out_weights, layout.buckets):
+            weight.mul_(torch.as_tensor(layout.padding_mask(bucket))[:, None, :])
     return module
 
 
@@ -127,8 +129,8 @@ def test_padding_carries_no_output_and_no_prior():
     module = _tiny_module(hidden=(3,))
     # bucket holds groups of sizes 2 and 1 padded to width 2: one padded column
     assert len(module.layout.buckets) == 1
-    mask = module.out_mask_0
-    assert mask.sum() == 3 and (module.out_weights[0] * (1 - mask) == 0).all()
+    mask = torch.as_tensor(module.layout.padding_mask(module.layout.buckets[0]))[:, None, :]
+    assert mask.sum() == 3 and (module.out_weights[0] * ~mask == 0).all()
     z = torch.randn(4, 2, dtype=torch.float64)
     assert module.decode(z).shape == (4, 3)
     n_prior = sum(p.numel() for p in [*module.gen_weights, *module.gen_biases,

@@ -10,7 +10,8 @@ import numpy as np
 import pytest
 import torch
 
-from mne_oivae._model import GroupLayout, OIVAEModule
+from mne_oivae._layout import GroupLayout
+from mne_oivae._model import OIVAEModule
 from mne_oivae._replicas import ReplicaModule, ReplicaTask, ReplicaTrainer, fit_replicas
 from mne_oivae._train import DivergenceError, Trainer, TrainConfig
 
@@ -118,7 +119,7 @@ def test_replica_layout_round_trips():
     modules = [_module(s) for s in range(3)]
     replica = ReplicaModule(modules)
     assert replica.W.shape == (3, *modules[0].W.shape)
-    assert replica.group_order is not None  # several buckets: groups reordered
+    assert replica.slot_groups is not None  # several buckets: groups reordered
     assert replica.n_padded == 3 * modules[0].n_padded
     targets = [_module(s + 10) for s in range(3)]
     replica.unstack(targets)

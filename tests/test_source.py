@@ -8,13 +8,12 @@ import pytest
 from _source_fixtures import hcp_labels, meg_stc, src_ico3, subjects_dir  # noqa: F401
 
 from mne_oivae.groups import GroupSpec
-from mne_oivae.hcpmmp1 import read_hcpmmp1_labels
+from mne_oivae.results import group_interactions, top_groups
 from mne_oivae.source import (
     GroupedSource,
     component_maps,
-    group_interactions,
+    read_hcpmmp1_labels,
     stc_to_groups,
-    top_groups,
 )
 
 

@@ -95,7 +95,7 @@ from pathlib import Path
 import matplotlib.pyplot as plt
 import numpy as np
 
-from mne_oivae import OIVAE
+from mne_oivae import OIVAE, top_groups
 from mne_oivae.mocap import SUBJECT7_BRISK_WALK, SUBJECT7_WALKS, load_cmu_trials
 from mne_oivae.presets import MOCAP_RECIPE
 from mne_oivae.viz import plot_group_weights, plot_poses
@@ -155,14 +155,12 @@ for name, model in (("oi-VAE", oivae), ("VAE", vae)):
 
 
 def top_joints(model, k=3, n_components=5):
-    weights = model.group_weights_
-    total = weights.sum(axis=0)
+    total = model.group_weights_.sum(axis=0)
+    top = top_groups(model, k=k, norm="total")
     for j in np.argsort(-total, kind="stable")[:n_components]:
         if total[j] == 0:
             continue
-        order = np.argsort(-weights[:, j], kind="stable")[:k]
-        joints = ", ".join(f"{model.groups_.names[g]} ({weights[g, j] / total[j]:.0%})"
-                           for g in order)
+        joints = ", ".join(f"{name} ({share:.0%})" for name, share in top[j])
         print(f"  component {j:>2} (weight {total[j]:.2f}): {joints}")
 
 

@@ -11,7 +11,8 @@ from ..estimator import OIVAE
 from ..metrics import network_recovery_f1
 from ..presets import MEG_REGIONS, MEG_REGIONS_LAMS
 from ..selection import OIVAECV
-from ..source import component_maps, stc_to_groups, top_groups
+from ..results import top_groups
+from ..source import component_maps, stc_to_groups
 from ..viz._brain import plot_component, plot_group_interactions
 from ..viz._selection import plot_lam_selection
 

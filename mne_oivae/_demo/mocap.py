@@ -6,6 +6,7 @@ import numpy as np
 
 from ..mocap import SUBJECT7_WALKS, load_cmu_trials
 from ..presets import MOCAP_RECIPE
+from ..results import top_groups
 
 
 def run(out_dir, quick=False, *, path=None, download=True, drop_constant=False,
@@ -80,7 +81,7 @@ def run(out_dir, quick=False, *, path=None, download=True, drop_constant=False,
                   batch_size=min(MOCAP_RECIPE["batch_size"], data.X.shape[0]))
     model = OIVAE(groups=data.groups, **params, random_state=random_state,
                   verbose=verbose).fit(data.X)
-    table = top_joints_table(model.group_weights_, data.groups.names)
+    table = top_joints_table(model)
     print(f"oi-VAE (K={n_components}, lambda={lam:g}) on CMU subject 7, walk trials "
           f"{trials[0]}-{trials[-1]} ({data.X.shape[0]} frames, "
           f"{data.groups.n_groups} joints)")
@@ -107,22 +108,20 @@ def run(out_dir, quick=False, *, path=None, download=True, drop_constant=False,
     return dict(model=model, data=data, table=table, files=files)
 
 
-def top_joints_table(weights, names, k=3):
-    """Text table of the *k* heaviest joints of every active component.
+def top_joints_table(model, k=3):
+    """Text table of the *k* heaviest joints of every active component of *model*.
 
     Components are listed by decreasing total weight; each joint is followed by
     its share of the component's weight mass.
     """
-    weights = np.asarray(weights)
-    total = weights.sum(axis=0)
+    total = model.group_weights_.sum(axis=0)
+    top = top_groups(model, k=k, norm="total")
     rows = [f"{'component':>9}  {'weight':>6}  top {k} joints (share of the "
             "component's weight)"]
     for j in np.argsort(-total, kind="stable"):
         if total[j] == 0:
             continue
-        order = np.argsort(-weights[:, j], kind="stable")[:k]
-        joints = ", ".join(f"{names[g]} ({weights[g, j] / total[j]:.0%})" for g in order
-                           if weights[g, j] > 0)
+        joints = ", ".join(f"{name} ({share:.0%})" for name, share in top[j])
         rows.append(f"{j:>9}  {total[j]:6.2f}  {joints}")
     if len(rows) == 1:
         rows.append("(no active component: every weight was pruned; lower lam)")

@@ -7,7 +7,7 @@ import numpy as np
 from mne.utils import _validate_type, logger, verbose
 
 from .._validation import check_float, check_int
-from ..hcpmmp1 import read_hcpmmp1_labels
+from ..source import read_hcpmmp1_labels
 
 DEFAULT_NETWORKS = {
     "visual": ("Primary Visual Cortex (V1)-lh", "Primary Visual Cortex (V1)-rh",

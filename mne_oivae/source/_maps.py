@@ -2,8 +2,8 @@
 
 from mne.utils import _validate_type
 
+from ..results import fitted_weights
 from ._groups import GroupedSource
-from ._tables import group_weights
 
 
 def component_maps(model, grouped):
@@ -33,7 +33,7 @@ def component_maps(model, grouped):
     >>> brain = maps.plot("fsaverage", initial_time=2)  # doctest: +SKIP
     """
     _validate_type(grouped, GroupedSource, "grouped")
-    weights = group_weights(model)
+    weights = fitted_weights(model)
     if model.groups_.names != grouped.groups.names:
         raise ValueError("model was not fitted on these groups: its groups are "
                          f"{model.groups_.names[:3]}... but grouped has "

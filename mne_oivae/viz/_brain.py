@@ -9,7 +9,7 @@ import mne
 import numpy as np
 from mne.utils import _check_option, _validate_type, logger
 
-from ..source import group_interactions
+from ..results import group_interactions
 
 _VIEW_SIDE = {("lh", "lateral"): -1, ("lh", "medial"): 1,
               ("rh", "lateral"): 1, ("rh", "medial"): -1}

@@ -2,6 +2,8 @@
 
 import numpy as np
 
+from ..results import normalize_components
+
 
 def plot_group_weights(model_or_matrix, group_names=None, *, normalize=False, cmap="Blues",
                        title=None, axes=None, show=True):
@@ -53,8 +55,7 @@ def plot_group_weights(model_or_matrix, group_names=None, *, normalize=False, cm
         raise ValueError(f"group_names has {len(group_names)} entries for "
                          f"{weights.shape[0]} groups")
     if normalize:
-        top = weights.max(axis=0, keepdims=True)
-        weights = np.divide(weights, top, out=np.zeros_like(weights), where=top > 0)
+        weights = normalize_components(weights)
     n_groups, n_comp = weights.shape
     if axes is None:
         fig, axes = plt.subplots(figsize=(1.2 + 0.35 * n_comp,

@@ -1,0 +1,167 @@
+"""The training runs behind :meth:`mne_oivae.OIVAE.fit`: one fit, or many as replicas.
+
+From validated data and parameters: the data tensor on its device, the group
+layout and one seed per initialisation (:func:`fit_inputs`); a single fit with
+checkpoints (:func:`new_trainer`, :func:`run_with_checkpoints`); restarts, lam
+paths and cross-validation folds trained together (:func:`fit_together`).
+"""
+
+import numbers
+import warnings
+from typing import NamedTuple
+
+import numpy as np
+import torch
+from mne.utils import ProgressBar, logger
+
+from ._checkpoint import save_checkpoint
+from ._layout import GroupLayout
+from ._model import build_module, init_output_statistics, layout_for
+from ._params import train_config
+from ._replicas import ReplicaTask, fit_replicas
+from ._train import DivergenceError, Trainer
+from .groups import GroupSpec
+
+# Fewer observations leave the noise variances undefined.
+MIN_SAMPLES = 2
+DIVERGENCE_HINT = "Try a smaller lr, standardised data, or a longer warmup"
+
+
+class FitInputs(NamedTuple):
+    """What every training run of one :meth:`~mne_oivae.OIVAE.fit` starts from."""
+
+    params: dict  # validated; batch_size at most the number of observations
+    X: torch.Tensor
+    spec: GroupSpec
+    layout: GroupLayout
+    seeds: np.ndarray  # one per initialisation
+
+
+def fit_inputs(X, params, spec, random_state):
+    """The :class:`FitInputs` of a fit on validated *X* with validated *params*."""
+    n_samples = X.shape[0]
+    if n_samples < MIN_SAMPLES:
+        raise ValueError(f"X has {n_samples} sample, but OIVAE needs at least "
+                         f"{MIN_SAMPLES} observations (rows of X) to estimate noise "
+                         "variances; pass more time points or trials")
+    if params["batch_size"] > n_samples:
+        logger.info(f"batch_size={params['batch_size']} is more than the "
+                    f"{n_samples} observations: every minibatch holds all of them")
+        params["batch_size"] = n_samples
+    X_t = as_tensor(X, resolve_device(params["device"]))
+    seeds = np.random.default_rng(seed_sequence(random_state)).integers(
+        2**62, size=params["n_init"])
+    return FitInputs(params, X_t, spec, layout_for(spec, params), seeds)
+
+
+def new_module(X_t, layout, params, seed, rows=None):
+    """A module initialised from *seed*, its outputs from the data (*rows*: all if None)."""
+    module = build_module(layout, params, seed).to(X_t.device)
+    init_output_statistics(module, X_t, rows)
+    return module
+
+
+def new_trainer(X_t, layout, params, seed):
+    """The trainer of a single fit from *seed*, and its empty history."""
+    module = new_module(X_t, layout, params, seed)
+    generator = torch.Generator(device=X_t.device).manual_seed(seed)
+    return Trainer(module, X_t, train_config(params), generator), {}
+
+
+def run_with_checkpoints(trainer, history, params, checkpoint, check_every):
+    """Train to ``n_iter`` iterations, writing *checkpoint* (if not None) as it goes.
+
+    Raises
+    ------
+    DivergenceError
+        With the module at its last finite state, which the message names.
+    """
+    n_iter = trainer.config.n_iter
+    with ProgressBar(n_iter, initial_value=trainer.iteration, mesg="oi-VAE fit",
+                     leave=False) as progress:
+
+        def on_epoch(tr):
+            progress.update(tr.iteration)
+            done = tr.iteration >= n_iter
+            if checkpoint is not None and (done or tr.iteration % check_every
+                                           < tr.steps_per_epoch):
+                save_checkpoint(checkpoint, tr, params, history)
+
+        try:
+            trainer.run(history, on_epoch=on_epoch)
+        except DivergenceError as err:
+            raise DivergenceError(
+                f"{err}. The model was restored to its last finite state (iteration "
+                f"{last_iteration(history)}). {DIVERGENCE_HINT}") from None
+
+
+def fit_together(X_t, layout, params, tasks):
+    """Fit one model per (seed, lam, rows) task, trained together as replicas.
+
+    Restarts (``n_init``; each initialisation can end in a different local
+    optimum, told apart by the objective), lam paths and cross-validation
+    folds: each replica is the fit a single ``n_init=1`` fit with that seed
+    and lam on those rows would give (``rows=None``: all of X), up to
+    float reassociation. Returns a list of ``(module, history)``.
+    """
+    tasks = [ReplicaTask(new_module(X_t, layout, params, seed, rows), seed, lam, rows)
+             for seed, lam, rows in tasks]
+    logger.info(f"Fitting {len(tasks)} models together")
+    with ProgressBar(params["n_iter"] * len(tasks), mesg="oi-VAE fits",
+                     leave=False) as progress:
+        try:
+            histories = fit_replicas(tasks, X_t, train_config(params),
+                                     progress=progress.update)
+        except DivergenceError as err:
+            raise DivergenceError(f"{err}. {DIVERGENCE_HINT}") from None
+    return [(task.module, history) for task, history in zip(tasks, histories)]
+
+
+def best(fits):
+    """The (module, history) of *fits* with the highest final objective."""
+    return max(fits, key=lambda fit: np.mean(fit[1]["elbo"][-5:]))
+
+
+def last_iteration(history):
+    """The iteration at the end of the last recorded epoch (0 before any)."""
+    return int(history["iteration"][-1]) if history.get("iteration") else 0
+
+
+def resolve_device(device):
+    """The torch device of the ``device`` parameter (``"auto"``: CUDA when available)."""
+    if device == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    try:
+        dev = torch.device(device)
+    except RuntimeError:
+        raise ValueError(f"device must be 'cpu', 'cuda', 'cuda:N' or 'auto', got "
+                         f"{device!r}") from None
+    if dev.type == "cuda" and not torch.cuda.is_available():
+        raise ValueError("device='cuda' was requested but CUDA is not available to "
+                         "torch on this machine; use device='cpu' or 'auto'")
+    if dev.type not in ("cpu", "cuda"):
+        raise ValueError(f"device must be 'cpu', 'cuda' or 'auto', got {device!r}")
+    return dev
+
+
+def as_tensor(X, device):
+    """float32 tensor on *device*, sharing memory with *X* when possible.
+
+    A read-only *X* (a memory map, say) is shared too: nothing writes to it.
+    """
+    if X.dtype != np.float32 or not X.flags.c_contiguous:
+        X = np.ascontiguousarray(X, dtype=np.float32)
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="The given NumPy array is not writable")
+        return torch.from_numpy(X).to(device)
+
+
+def seed_sequence(random_state):
+    """*random_state* as a seed of :func:`numpy.random.default_rng`."""
+    if isinstance(random_state, np.random.RandomState):
+        return random_state.randint(2**31)
+    if random_state is None or isinstance(random_state, (numbers.Integral,
+                                                         np.random.Generator)):
+        return random_state
+    raise TypeError("random_state must be None, an int or a numpy Generator, got "
+                    f"{type(random_state).__name__}")
