@@ -16,7 +16,7 @@ DOC = Path(__file__).resolve().parent
 ROOT = DOC.parent
 sys.path.insert(0, str(DOC / "sphinxext"))
 
-from oivae_docs import prepare_data  # needs the sys.path entry above
+from oivae_docs import prepare_data, skip_metadata_requests  # needs the sys.path above
 
 prepare_data(DOC / "_build" / "data", ROOT)
 # The tutorial models are small: one intra-op thread avoids the OpenMP start-up and
@@ -97,3 +97,7 @@ sphinx_gallery_conf = {
     "remove_config_comments": True,
     "reset_modules": ("matplotlib", "seaborn"),
 }
+
+
+def setup(app):
+    app.connect("autodoc-skip-member", skip_metadata_requests)

@@ -17,23 +17,24 @@ BARS = {"n_components": 8, "lam": 1.0, "n_iter": 10000, "batch_size": 256, "warm
 #: Region-level MEG functional networks (one feature per region, as
 #: ``stc_to_groups(..., mode="mean_flip")`` gives), with ``lam`` chosen from the
 #: data: ``OIVAECV(OIVAE(**MEG_REGIONS, groups=grouped.groups),
-#: lams=MEG_REGIONS_LAMS).fit(grouped.X, epochs=epochs)``
+#: lams=MEG_REGIONS_LAMS).fit(grouped.X, epochs=grouped.epochs)``
 #: (:class:`~mne_oivae.OIVAECV`). One feature per group gains far less
 #: likelihood per unit of ||W(g)[:, j]|| than the paper's image rows, hence
 #: much smaller lams than the paper's 1; ramping lam up over the first half
-#: lets components form before the group lasso can prune them; 12 components
-#: leave room for up to 10 networks (the surplus is pruned); the best of three
-#: initialisations by training objective (a single one merged two networks in
-#: 6 of 18 simulations). The fixed ``lam`` = 0.02 is only the fallback for a
-#: plain ``OIVAE(**MEG_REGIONS)``: the value the selection chose most often
-#: in ``benchmarks/network_grid.py``, where a fixed 0.05 pruned networks on
-#: the harder cases.
+#: lets components form before the group lasso can prune them; the paper's
+#: K = 20 leaves room for ten networks and more (the surplus is pruned; with
+#: 12 components, ten planted networks were recovered with mean F1 0.76, with
+#: 20 with 0.99); the best of three initialisations by training objective (a
+#: single one merged two networks in 6 of 18 simulations). The fixed ``lam`` =
+#: 0.02 is only the fallback for a plain ``OIVAE(**MEG_REGIONS)``: about what
+#: the selection chooses in ``benchmarks/network_grid.py`` (0.007 to 0.05 over
+#: its cells), where a fixed 0.05 pruned networks on the harder cases.
 MEG_REGIONS = {"n_components": 20, "lam": 0.02, "n_iter": 3000, "batch_size": 256,
                "warmup": 0, "lam_warmup": 1500, "n_init": 3}
 
 #: Candidate lams of :class:`~mne_oivae.OIVAECV` for ``MEG_REGIONS``: from 0.2
 #: (prunes every network of a 2,000-sample simulation) down to 0.002 (prunes
-#: almost nothing), geometrically spaced.
+#: almost nothing), a 1-2-5 series.
 MEG_REGIONS_LAMS = (0.2, 0.1, 0.05, 0.02, 0.01, 0.005, 0.002)
 
 #: The reference implementation's motion-capture model (Sec. 6.2), for data from

@@ -98,8 +98,9 @@ def test_oivae_recovers_planted_networks(sim):
 def test_lam_selection_recovers_overlapping_networks(subjects_dir):  # noqa: F811
     """Seven networks, three sharing a region with another, 800 noisy samples.
 
-    The former fixed ``lam=0.05`` kept 4-5 components here (mean F1 0.69 over
-    three seeds); the lam chosen by cross-validation keeps all seven.
+    The former fixed ``lam=0.05`` (with 8 components) kept 4-5 components here
+    (mean F1 0.69 over three seeds); the lam chosen by cross-validation is
+    smaller and recovers the networks.
     """
     names = [label.name for label in read_hcpmmp1_labels(subjects_dir)]
     order = np.random.default_rng(1000).permutation(len(names))
@@ -115,9 +116,8 @@ def test_lam_selection_recovers_overlapping_networks(subjects_dir):  # noqa: F81
     cv = OIVAECV(OIVAE(**MEG_REGIONS, groups=grouped.groups, random_state=0),
                  lams=MEG_REGIONS_LAMS, verbose=False).fit(grouped.X, epochs=grouped.epochs)
     assert cv.lam_ < 0.05
-    assert cv.active_components_.size >= 7
     f1, _ = network_recovery_f1(sim.true_sets, cv.group_weights_)
-    assert f1.mean() >= 0.85
+    assert f1.mean() >= 0.9
 
 
 def test_demo_meg_quick(subjects_dir, tmp_path, capsys):  # noqa: F811

@@ -146,10 +146,13 @@ for (name, regions), score, comp in zip(sim.networks.items(), f1, matched):
 
 # %%
 # This simulation is an easy case: the planted networks are disjoint and their
-# maps mostly monotone, so linear factor analysis finds them as well
-# (``benchmarks/network_recovery.py`` compares oi-VAE with factor analysis, ICA
-# and PCA). What oi-VAE adds is a nonlinear generator per region and exact
-# zeros in the map.
+# maps monotone, so linear methods find them as well.
+# ``benchmarks/network_grid.py`` compares oi-VAE (with the selection above)
+# with factor analysis, ICA, PCA and sparse PCA over twelve harder cases (2 to
+# 10 networks, shared regions, 300 to 20,000 time points, more noise, stronger
+# background): see :ref:`choosing-lam` for the numbers, including where
+# sparse PCA, the linear counterpart of the group lasso, does better. What
+# oi-VAE adds is a nonlinear generator per region and exact zeros in the map.
 #
 # Component maps on the brain
 # ---------------------------
