@@ -111,8 +111,8 @@ ax.legend()
 #
 # For ``lam`` alone there is a one-line shortcut without a grid:
 # :class:`~mne_oivae.OIVAECV` fits a whole path of ``lam`` values on every
-# fold together (as replicas of one model, about the cost of three single
-# fits), applies the same one-standard-error rule and refits the choice; ``K``
+# fold together (as replicas of one model: 7 lams x 5 folds cost about ten
+# single fits, scores and refit included), applies the same one-standard-error rule and refits the choice; ``K``
 # needs no grid there, as the group lasso prunes the surplus of a generous
 # ``n_components``. :ref:`tut-meg-networks` uses it.
 #
