@@ -32,9 +32,10 @@ BARS = {"n_components": 8, "lam": 1.0, "n_iter": 10000, "batch_size": 256, "warm
 MEG_REGIONS = {"n_components": 20, "lam": 0.02, "n_iter": 3000, "batch_size": 256,
                "warmup": 0, "lam_warmup": 1500, "n_init": 3}
 
-#: Candidate lams of :class:`~mne_oivae.OIVAECV` for ``MEG_REGIONS``: from 0.2
-#: (prunes every network of a 2,000-sample simulation) down to 0.002 (prunes
-#: almost nothing), a 1-2-5 series.
+#: Candidate lams of :class:`~mne_oivae.OIVAECV` for ``MEG_REGIONS``, a 1-2-5
+#: series from 0.2 (keeps only the strongest networks and shrinks them; on
+#: the default simulation the four networks and nothing else) down to 0.002
+#: (prunes almost nothing).
 MEG_REGIONS_LAMS = (0.2, 0.1, 0.05, 0.02, 0.01, 0.005, 0.002)
 
 #: The reference implementation's motion-capture model (Sec. 6.2), for data from
