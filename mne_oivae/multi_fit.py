@@ -11,6 +11,7 @@ import copy
 from typing import NamedTuple
 
 import numpy as np
+from mne.utils import logger
 from sklearn.base import clone
 from sklearn.model_selection import GroupKFold, check_cv
 
@@ -85,7 +86,9 @@ def fit_cv_folds(model, X, cv=5, *, epochs=None):
     """Fit *model* on the training rows of every cross-validation fold, all together.
 
     Fold ``i`` is ``sklearn.base.clone(model).fit(X[train_i])``; score it with
-    ``fold.model.score(X[fold.test])``.
+    ``fold.model.score(X[fold.test])``. All folds share one minibatch size:
+    ``batch_size``, or the number of training rows of the smallest fold if
+    that is smaller (said in the log).
 
     Parameters
     ----------
@@ -122,11 +125,6 @@ def fit_cv_folds(model, X, cv=5, *, epochs=None):
     """
     validate_type(model, OIVAE, "model")
     splits = _cv_splits(X, cv, epochs)
-    smallest = min(len(train) for train, _ in splits)
-    if model.batch_size > smallest:
-        raise ValueError(f"batch_size ({model.batch_size}) is larger than the smallest "
-                         f"training fold ({smallest} rows); use batch_size <= {smallest} "
-                         "or fewer folds")
     models = _fit_settings(model, X, [(model.lam, train) for train, _ in splits])
     return [FoldFit(fitted, train, test) for fitted, (train, test) in zip(models, splits)]
 
@@ -159,6 +157,12 @@ def _fit_settings(model, X, settings):
     X = template._validate_X(X, reset=True)
     with template._log_level():
         params, X_t, spec, layout, seeds = template._fit_inputs(X, params)
+        smallest = min(len(X) if rows is None else len(rows) for _, rows in settings)
+        if params["batch_size"] > smallest:  # replicas share one minibatch size
+            logger.info(f"batch_size={params['batch_size']} is more than the "
+                        f"{smallest} training rows of the smallest fold: minibatches "
+                        f"of {smallest} rows")
+            params["batch_size"] = smallest
         tasks = [(int(seed), lam, rows) for lam, rows in settings for seed in seeds]
         fits = fit_together(X_t, layout, params, tasks)
     n_init = len(seeds)

@@ -2,6 +2,7 @@
 
 import numpy as np
 import pytest
+from mne.utils import catch_logging
 
 from mne_oivae import OIVAE
 from mne_oivae.datasets import make_bars
@@ -70,6 +71,19 @@ def test_cv_folds_keep_epochs_whole(bars):
         fit_cv_folds(OIVAE(groups=groups, **KWARGS), X, cv=2, epochs=epochs[1:])
 
 
+def test_small_unequal_folds_share_a_capped_batch_size(bars):
+    """Folds smaller than batch_size, of unequal sizes, train together (logged once)."""
+    X, groups = bars
+    epochs = np.repeat(np.arange(7), [30, 10, 20, 25, 15, 30, 30])
+    model = OIVAE(n_init=1, groups=groups, **dict(KWARGS, batch_size=256, verbose=None))
+    with catch_logging(verbose="INFO") as log:
+        folds = fit_cv_folds(model, X, cv=3, epochs=epochs)
+    smallest = min(len(fold.train) for fold in folds)
+    assert len({len(fold.train) for fold in folds}) > 1 and smallest < 256
+    assert log.getvalue().count(f"the {smallest} training rows of the smallest fold") == 1
+    assert all(np.isfinite(fold.model.score(X[fold.test], n_importance=5)) for fold in folds)
+
+
 def test_bad_input_is_refused(bars):
     X, groups = bars
     model = OIVAE(n_init=1, groups=groups, **KWARGS)
@@ -79,7 +93,4 @@ def test_bad_input_is_refused(bars):
         fit_lam_path(model, X, [0.1, -1.0])
     with pytest.raises(TypeError, match="model must be an instance of OIVAE"):
         fit_lam_path(KWARGS, X, [0.1])
-    with pytest.raises(ValueError, match=r"batch_size \(32\) is larger than the smallest "
-                                         r"training fold \(16 rows\)"):
-        fit_cv_folds(model, X[:20], cv=5)
     assert not hasattr(model, "n_features_in_")  # the settings' estimator stays unfitted
