@@ -36,11 +36,12 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from mne_oivae import OIVAE, read_oivae, top_groups
-from mne_oivae.mocap import MocapDataNotFoundError, forward_kinematics, load_cmu_trials
+from mne_oivae import OIVAE, read_oivae
+from mne_oivae.mocap import (MocapDataNotFoundError, forward_kinematics, load_cmu_trials,
+                             top_joints_table)
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from mocap_table2 import (CONFIGS, HELD_OUT_WALK, MODELS, SHARED,  # noqa: E402
+from mocap_table2 import (CONFIGS, HELD_OUT_WALK, MODELS,  # noqa: E402
                           model_file, model_params)
 
 STILL_JOINTS = ("lclavicle", "rclavicle", "lfingers", "rfingers", "ltoes", "rtoes")
@@ -154,7 +155,7 @@ def main(argv=None):
     parser.add_argument("--path", default=None, help="folder with the CMU files")
     args = parser.parse_args(argv)
     torch.set_num_threads(1)
-    path = args.path if args.path is not None else (SHARED if SHARED.is_dir() else None)
+    path = args.path
     try:
         train = load_cmu_trials(7, list(range(1, 11)), path=path, verbose=False)
         walk = load_cmu_trials(7, HELD_OUT_WALK, path=path, scaler=train.scaler,
@@ -182,12 +183,7 @@ def main(argv=None):
         null.append(random)
         print(f"\nTable 1, oi-VAE K=16, seed {seed}: top-3 joints tree distance "
               f"{observed:.2f} bones (permuted labels {random:.2f}, p = {p_value:.4f})")
-        total = weights.sum(axis=0)
-        top = top_groups(models["oi-VAE K=16", seed], k=3, norm="total")
-        for j in np.argsort(-total, kind="stable"):
-            if total[j] > 0:
-                print(f"  component {j:>2} ({total[j] / total.sum():5.1%} of the weight): "
-                      + ", ".join(f"{name} {share:.0%}" for name, share in top[j]))
+        print(top_joints_table(models["oi-VAE K=16", seed]))
     vae_tree = [top_joint_distance(models["VAE K=16", s].group_weights_, distances)
                 for s in args.seeds]
     print(f"\nVAE K=16 top-3 tree distance: {np.mean(vae_tree):.2f} bones")

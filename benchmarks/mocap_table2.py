@@ -23,9 +23,9 @@ Usage::
 
 ``--save-dir`` keeps the models trained on trials 1-10 (``<config>_<model>_seed<s>.h5``)
 for ``benchmarks/mocap_figures.py``. The CMU files are looked up in ``--path``,
-else in ``../shared/data/cmu_mocap`` next to the repository (or
-``$MNE_OIVAE_SHARED_DATA/cmu_mocap``), else where
-:func:`mne_oivae.mocap.load_cmu_trials` looks, and downloaded if missing.
+else where :func:`mne_oivae.mocap.load_cmu_trials` looks, including the
+read-only ``$MNE_OIVAE_SHARED_DATA/cmu_mocap`` (default: ``../shared/data``
+next to the repository), and downloaded if missing.
 Without them the script exits with status 2 and a "data not found" message.
 """
 
@@ -48,9 +48,10 @@ MODELS = [("oi-VAE K=4", 4, None), ("oi-VAE K=8", 8, None), ("oi-VAE K=16", 16, 
           ("VAE K=16", 16, 0.0)]
 CONFIGS = {"paper": MOCAP_PAPER, "recipe": MOCAP_RECIPE}
 TESTS = ("walk", "brisk", "brisk_all")  # brisk: 07_12 without its all-zero frame 1
-SHARED = Path(os.environ.get("MNE_OIVAE_SHARED_DATA",
-                             Path(__file__).resolve().parents[2] / "shared" / "data"),
-              ) / "cmu_mocap"
+# load_cmu_trials reads the shared copy (last, never writing there): by default
+# the one next to the repository
+os.environ.setdefault("MNE_OIVAE_SHARED_DATA",
+                      str(Path(__file__).resolve().parents[2] / "shared" / "data"))
 
 
 def model_params(config, n_components, lam, n_frames):
@@ -152,7 +153,7 @@ def main(argv=None):
                         help="where to save the models trained on trials 1-10")
     args = parser.parse_args(argv)
     torch.set_num_threads(1)
-    path = args.path if args.path is not None else (SHARED if SHARED.is_dir() else None)
+    path = args.path
     n_iter = args.n_iter or CONFIGS[args.config]["n_iter"]
     print(f"Table 2, --config {args.config}: CMU subject 7, {n_iter} iterations, "
           f"seeds {args.seeds}, {args.n_importance} importance samples", flush=True)

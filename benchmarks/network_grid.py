@@ -98,11 +98,10 @@ def run_cell(changes, seed, names, subjects_dir, n_splits):
                             noise=setting["noise"], background=setting["background"],
                             subjects_dir=subjects_dir, random_state=seed, verbose=False)
     grouped = stc_to_groups(sim.stcs, sim.labels, src=sim.src, verbose=False)
-    epochs = np.repeat(np.arange(len(sim.stcs)), len(sim.stcs[0].times))
     start = time.perf_counter()
     model = OIVAECV(OIVAE(**MEG_REGIONS, groups=grouped.groups, random_state=seed),
                     lams=MEG_REGIONS_LAMS, cv=min(n_splits, setting["n_epochs"]),
-                    verbose=False).fit(grouped.X, epochs=epochs)
+                    verbose=False).fit(grouped.X, epochs=grouped.epochs)
     fit_s = time.perf_counter() - start
     scores = {"oivae": model.group_weights_}
     scores.update(baselines(grouped.X, MEG_REGIONS["n_components"], seed))

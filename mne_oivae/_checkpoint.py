@@ -52,7 +52,7 @@ def load_checkpoint(fname, trainer, params):
     meta, arrays = read_state(fname, "checkpoint")
     saved = params_from_json(meta["params"])
     for key in _SHAPE_PARAMS:
-        if saved.get(key, False) != params[key]:
+        if saved[key] != params[key]:
             raise ValueError(f"checkpoint {fname} was made with {key}={saved[key]!r}, "
                              f"but this fit uses {key}={params[key]!r}")
     shape = list(trainer.X.shape)

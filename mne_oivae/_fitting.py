@@ -37,16 +37,25 @@ class FitInputs(NamedTuple):
     seeds: np.ndarray  # one per initialisation
 
 
-def fit_inputs(X, params, spec, random_state):
-    """The :class:`FitInputs` of a fit on validated *X* with validated *params*."""
-    n_samples = X.shape[0]
+def fit_inputs(X, params, spec, random_state, n_rows=None):
+    """The :class:`FitInputs` of a fit on validated *X* with validated *params*.
+
+    *n_rows* is the number of training rows of the smallest fit when fits
+    train on subsets of *X* (cross-validation folds); ``None``: all of *X*.
+    """
+    n_samples = X.shape[0] if n_rows is None else n_rows
+    rows = ("observations" if n_rows is None
+            else "training rows of the smallest fold")
+    if n_samples < MIN_SAMPLES and n_rows is not None:
+        raise ValueError(f"The smallest training fold has {n_samples} row, but OIVAE "
+                         f"needs at least {MIN_SAMPLES}; use fewer folds")
     if n_samples < MIN_SAMPLES:
         raise ValueError(f"X has {n_samples} sample, but OIVAE needs at least "
                          f"{MIN_SAMPLES} observations (rows of X) to estimate noise "
                          "variances; pass more time points or trials")
     if params["batch_size"] > n_samples:
-        logger.info(f"batch_size={params['batch_size']} is more than the "
-                    f"{n_samples} observations: every minibatch holds all of them")
+        logger.info(f"batch_size={params['batch_size']} is more than the {n_samples} "
+                    f"{rows}: every minibatch holds {n_samples} rows")
         params["batch_size"] = n_samples
     X_t = as_tensor(X, resolve_device(params["device"]))
     seeds = np.random.default_rng(seed_sequence(random_state)).integers(

@@ -148,7 +148,7 @@ class OIVAEModule(nn.Module):
     def _generator_inputs(self, z):
         """u = W(g) z^T (G, p, n) and the output weights V (one per bucket).
 
-        The generators compute ``f(u[a:b]^T) @ V`` per bucket. Identity
+        The generators compute ``f(u[bucket.groups]^T) @ V`` per bucket. Identity
         generators are one bucket: u = z^T and V = the loadings.
         """
         n, k = z.shape

@@ -60,7 +60,10 @@ class ReplicaModule(OIVAEModule):
                 getattr(self, owner).append(stacked)
             else:
                 setattr(self, leaf, stacked)
-        self.register_buffer("noise_floor", torch.stack([m.noise_floor for m in modules]))
+        # every replica's floor for each of its features, as the fused op takes it
+        floors = torch.stack([m.noise_floor for m in modules])
+        self.register_buffer("noise_floor", floors[:, None].expand(self.log_var.shape)
+                             .reshape(-1).contiguous(), persistent=False)
         if self.identity:
             self.register_buffer("loading_rows", first.loading_rows, persistent=False)
         self._set_padded_layout(first.padded.replicated(n_rep), first._spec.activate_input,
@@ -97,9 +100,8 @@ class ReplicaModule(OIVAEModule):
         every replica's i-th minibatch row) and is overwritten; *z* is (R, n, K).
         """
         u, weights = self._generator_inputs(z)
-        floor = self.noise_floor[:, None].expand(self.log_var.shape).reshape(-1)
         return gaussian_log_likelihood(
-            x_padded, u, self.feature_bias.view(-1), self.log_var.view(-1), floor,
+            x_padded, u, self.feature_bias.view(-1), self.log_var.view(-1), self.noise_floor,
             self.padded_position, self._spec, [self._by_bucket(w) for w in self.gen_weights],
             [self._by_bucket(b) for b in self.gen_biases], weights)
 

@@ -294,9 +294,10 @@ class OIVAE(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
         self._set_fitted(module, spec, history, params["n_iter"])
         return self
 
-    def _fit_inputs(self, X, params):
+    def _fit_inputs(self, X, params, n_rows=None):
         """The :class:`~mne_oivae._fitting.FitInputs` of a fit on validated *X*."""
-        return fit_inputs(X, params, self._group_spec(X.shape[1]), self.random_state)
+        return fit_inputs(X, params, self._group_spec(X.shape[1]), self.random_state,
+                          n_rows)
 
     def _group_spec(self, n_features):
         """The ``groups`` parameter as a GroupSpec; ``None``: one group per feature."""
@@ -332,8 +333,7 @@ class OIVAE(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
 
     def _set_weights(self):
         norms = self.module_.group_norms().cpu().numpy().astype(np.float64)
-        weights = np.empty_like(norms)
-        weights[self.module_.layout.group_order] = norms
+        weights = self.module_.layout.groups_to_canonical(norms)
         self.group_weights_ = weights
         self.active_components_ = np.flatnonzero(weights.max(axis=0) > 0)
 

@@ -11,7 +11,6 @@ import copy
 from typing import NamedTuple
 
 import numpy as np
-from mne.utils import logger
 from sklearn.base import clone
 from sklearn.model_selection import GroupKFold, check_cv
 
@@ -156,13 +155,9 @@ def _fit_settings(model, X, settings):
     params = template._validated_params()
     X = template._validate_X(X, reset=True)
     with template._log_level():
-        params, X_t, spec, layout, seeds = template._fit_inputs(X, params)
+        # replicas share one minibatch size: at most the smallest fold's rows
         smallest = min(len(X) if rows is None else len(rows) for _, rows in settings)
-        if params["batch_size"] > smallest:  # replicas share one minibatch size
-            logger.info(f"batch_size={params['batch_size']} is more than the "
-                        f"{smallest} training rows of the smallest fold: minibatches "
-                        f"of {smallest} rows")
-            params["batch_size"] = smallest
+        params, X_t, spec, layout, seeds = template._fit_inputs(X, params, smallest)
         tasks = [(int(seed), lam, rows) for lam, rows in settings for seed in seeds]
         fits = fit_together(X_t, layout, params, tasks)
     n_init = len(seeds)

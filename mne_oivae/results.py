@@ -6,9 +6,8 @@ image rows; the adapters turn these results into their domain's objects
 """
 
 import numpy as np
-from mne.utils import _validate_type
 
-from ._validation import check_option
+from ._validation import check_int, check_option
 
 __all__ = ["group_interactions", "normalize_components", "top_groups"]
 
@@ -77,9 +76,7 @@ def top_groups(model, names=None, k=3, *, norm=None):
     if len(names) != weights.shape[0]:
         raise ValueError(f"names has {len(names)} entries but the model has "
                          f"{weights.shape[0]} groups")
-    _validate_type(k, "int", "k")
-    if k < 1:
-        raise ValueError(f"k must be >= 1, got {k}")
+    k = check_int(k, "k", minimum=1)
     top = []
     for column in weights.T:
         order = np.argsort(-column, kind="stable")[:k]

@@ -58,8 +58,8 @@ class OIVAECV(TransformerMixin, BaseEstimator):
     n_importance : int
         Importance samples per held-out observation.
     verbose : bool | str | int | None
-        Log level of the fits (MNE's convention); ``None`` follows
-        :func:`mne.set_log_level`.
+        Log level of the selection and its fits (MNE's convention); ``None``
+        uses the estimator's ``verbose``.
 
     Attributes
     ----------
@@ -144,33 +144,31 @@ class OIVAECV(TransformerMixin, BaseEstimator):
         if self.verbose is not None:
             template.set_params(verbose=self.verbose)
         X = template._validate_X(X, reset=True)
-        splits = _cv_splits(X, self.cv, epochs)
-        single = template.set_params(n_init=1)
-        logger.info(f"Fitting {len(lams)} lam values x {len(splits)} folds")
-        fits = _fit_settings(single, X, [(lam, train) for lam in lams
-                                         for train, _ in splits])
-        n_splits = len(splits)
-        scores = np.empty((len(lams), n_splits))
-        n_active = np.empty((len(lams), n_splits), dtype=int)
-        for i, model in enumerate(fits):
-            test = splits[i % n_splits][1]
-            scores[divmod(i, n_splits)] = model.score(X[test], n_importance=n_importance)
-            n_active[divmod(i, n_splits)] = model.active_components_.size
-        weights = np.stack([m.group_weights_ for m in fits]).reshape(
-            len(lams), n_splits, *fits[0].group_weights_.shape)
-        stability = np.array([_mean_agreement(w) for w in weights])
-        self.lams_, self.cv_scores_, self.cv_group_weights_ = lams, scores, weights
-        self.stability_, self.n_active_ = stability, n_active
-        self.choices_ = {rule: float(lams[_choose(rule, scores, stability, n_active)])
-                         for rule in RULES}
-        self.best_index_ = _choose(self.rule, scores, stability, n_active)
-        self.lam_ = float(lams[self.best_index_])
-        logger.info(f"Chosen lam = {self.lam_:.4g} (rule {self.rule!r}); all rules: "
-                    + ", ".join(f"{k} {v:.4g}" for k, v in self.choices_.items()))
-        best = clone(estimator).set_params(lam=self.lam_)
-        if self.verbose is not None:
-            best.set_params(verbose=self.verbose)
-        self.best_estimator_ = best.fit(X)
+        with template._log_level():
+            splits = _cv_splits(X, self.cv, epochs)
+            logger.info(f"Fitting {len(lams)} lam values x {len(splits)} folds")
+            fits = _fit_settings(clone(template).set_params(n_init=1), X,
+                                 [(lam, train) for lam in lams for train, _ in splits])
+            n_splits = len(splits)
+            held_out = [X[test] for _, test in splits]
+            scores = np.empty((len(lams), n_splits))
+            n_active = np.empty((len(lams), n_splits), dtype=int)
+            for i, model in enumerate(fits):
+                scores[divmod(i, n_splits)] = model.score(held_out[i % n_splits],
+                                                          n_importance=n_importance)
+                n_active[divmod(i, n_splits)] = model.active_components_.size
+            weights = np.stack([m.group_weights_ for m in fits]).reshape(
+                len(lams), n_splits, *fits[0].group_weights_.shape)
+            stability = np.array([_mean_agreement(w) for w in weights])
+            self.lams_, self.cv_scores_, self.cv_group_weights_ = lams, scores, weights
+            self.stability_, self.n_active_ = stability, n_active
+            chosen = {rule: _choose(rule, scores, stability, n_active) for rule in RULES}
+            self.choices_ = {rule: float(lams[i]) for rule, i in chosen.items()}
+            self.best_index_ = chosen[self.rule]
+            self.lam_ = float(lams[self.best_index_])
+            logger.info(f"Chosen lam = {self.lam_:.4g} (rule {self.rule!r}); all rules: "
+                        + ", ".join(f"{k} {v:.4g}" for k, v in self.choices_.items()))
+            self.best_estimator_ = clone(template).set_params(lam=self.lam_).fit(X)
         return self
 
     def _candidates(self):
@@ -205,6 +203,10 @@ class OIVAECV(TransformerMixin, BaseEstimator):
     @property
     def groups_(self):  # noqa: D102
         return self._best().groups_
+
+    @property
+    def n_features_in_(self):  # noqa: D102
+        return self._best().n_features_in_
 
     def transform(self, X):
         """Posterior means of the chosen model; see :meth:`OIVAE.transform`."""

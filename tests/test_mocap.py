@@ -225,6 +225,21 @@ def test_download_progress_follows_log_level(tmp_path, http_root, capfd, verbose
     assert ("100%" in err) is bar
 
 
+def test_registry_rejects_another_channel_layout(skeleton, monkeypatch):
+    """A skeleton whose channels differ from the registry's is named at the first change."""
+    layout = _registry._SUBJECT7_LAYOUT
+    monkeypatch.setattr(_registry, "REGISTRY", {7: _registry.SubjectRecord(
+        layout.replace("ltibia=rx", "ltibia=rx,rz"), {})})
+    with pytest.raises(ValueError, match=r"has 62 channels, and channel 11 is lfoot_rx "
+                                         r"where CMU's skeleton has ltibia_rz \(of 63\)"):
+        _registry.check_against_registry(7, skeleton, [], [], "URL")
+    monkeypatch.setattr(_registry, "REGISTRY", {7: _registry.SubjectRecord(
+        layout + " extra=rx", {})})
+    with pytest.raises(ValueError, match=r"channel 63 is missing where CMU's skeleton has "
+                                         r"extra_rx"):
+        _registry.check_against_registry(7, skeleton, [], [], "URL")
+
+
 def test_download_failures(tmp_path, http_root, monkeypatch):
     root, url = http_root
     with pytest.raises(MocapDataNotFoundError, match="07_05.amc.*failed") as info:
@@ -428,7 +443,11 @@ def test_figures_statistics(skeleton):
     assert figures.top_joint_distance(leg, dist) == pytest.approx(
         np.mean([(1 + 2 + 1) / 3, (dist[1, 3] + dist[1, 4] + dist[3, 4]) / 3]))
     observed, null, p_value = figures.coherence(leg, dist, n_permutations=200)
-    assert observed == figures.top_joint_distance(leg, dist) and 0 < p_value <= 1
+    assert observed == figures.top_joint_distance(leg, dist)
+    assert observed < null and p_value < 0.5  # closer than permuted labels
+    scattered = np.array([[3.0, 0], [0, 0.5], [1, 0], [0, 3], [2, 2]])  # far joints
+    observed, null, p_value = figures.coherence(scattered, dist, n_permutations=200)
+    assert observed > null and p_value > 0.5
     assert figures.pruned_share(np.array([[1.0], [3.0]]), ["ltoes", "lfemur"]) == 0.25
     channels = ["ltibia_rx", "lfemur_rx"]  # knee -10..170, thigh -160..20; 1 degree slack
     frames = np.array([[0.0, 0.0], [175.0, 0.0], [20.0, -170.0], [170.5, 10.0]])

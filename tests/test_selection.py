@@ -2,6 +2,7 @@
 
 import numpy as np
 import pytest
+from mne.utils import catch_logging
 from sklearn.model_selection import KFold, cross_val_score
 
 from mne_oivae import GroupSpec, NotFittedError, OIVAE, OIVAECV
@@ -50,6 +51,18 @@ def test_path_scores_and_choice(selected):
     assert len(owners) == 3
     assert cv.transform(X).shape == (len(X), 5)
     assert np.isfinite(cv.score(X[:40]))
+
+
+def test_verbose_controls_the_selection_log():
+    X, groups, epochs = _three_factors(n_epochs=4)
+    model = OIVAE(n_components=2, groups=groups, n_iter=20, batch_size=40, n_init=1,
+                  random_state=0)
+    for verbose, lines in ((False, 0), ("INFO", 1)):
+        with catch_logging(verbose="INFO") as log:
+            cv = OIVAECV(model, lams=[0.3, 0.03], cv=2, n_importance=5,
+                         verbose=verbose).fit(X, epochs=epochs)
+        assert log.getvalue().count("Chosen lam = ") == lines
+    assert cv.n_features_in_ == 18
 
 
 def test_rules():

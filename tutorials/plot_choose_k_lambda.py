@@ -72,10 +72,14 @@ print(f"X: {grouped.X.shape[0]} time points x {grouped.X.shape[1]} regions, "
 # the cost of one).
 
 
+n_splits = 3
+
+
 def sparsest_within_one_se(cv_results):
     """Index of the largest lam (then smallest K) within 1 SE of the best score."""
     mean = cv_results["mean_test_score"]
-    se = cv_results["std_test_score"] / np.sqrt(n_splits)
+    # scikit-learn's std is over folds with ddof=0; the SE of the mean uses ddof=1
+    se = cv_results["std_test_score"] / np.sqrt(n_splits - 1)
     best = np.argmax(mean)
     ok = np.flatnonzero(mean >= mean[best] - se[best])
     lam = np.asarray(cv_results["param_lam"], dtype=float)[ok]
@@ -83,7 +87,6 @@ def sparsest_within_one_se(cv_results):
     return int(ok[np.lexsort((K, -lam))[0]])
 
 
-n_splits = 3
 grid = {"n_components": [2, 4, 8], "lam": [0.02, 0.1]}
 quick = dict(MEG_REGIONS, n_iter=1500, lam_warmup=750)
 model = OIVAE(**quick, groups=grouped.groups, random_state=0, verbose=False)

@@ -145,14 +145,14 @@ fig = plot_group_weights(model, show=False,
 # the strongest regions of the component (:func:`~mne_oivae.top_groups`),
 # their weight relative to the peak, and whether they were planted.
 f1, matched = network_recovery_f1(sim.true_sets, model.group_weights_)
-tops = top_groups(model, k=max(len(regions) for regions in sim.networks.values()) + 2)
+tops = top_groups(model, k=max(len(regions) for regions in sim.networks.values()) + 2,
+                  norm="peak")
 for (name, regions), score, comp in zip(sim.networks.items(), f1, matched):
     print(f"\n{name} network -> component {comp}, F1 = {score:.2f}")
     if comp < 0:
         continue
-    peak = tops[comp][0][1]
     for region, weight in tops[comp]:
-        print(f"  {region:<48} {weight / peak:4.2f}  {'planted' if region in regions else ''}")
+        print(f"  {region:<48} {weight:4.2f}  {'planted' if region in regions else ''}")
 
 # %%
 # This simulation is an easy case: the planted networks are disjoint and their

@@ -95,8 +95,9 @@ from pathlib import Path
 import matplotlib.pyplot as plt
 import numpy as np
 
-from mne_oivae import OIVAE, top_groups
-from mne_oivae.mocap import SUBJECT7_BRISK_WALK, SUBJECT7_WALKS, load_cmu_trials
+from mne_oivae import OIVAE
+from mne_oivae.mocap import (SUBJECT7_BRISK_WALK, SUBJECT7_WALKS, load_cmu_trials,
+                             top_joints_table)
 from mne_oivae.presets import MOCAP_RECIPE
 from mne_oivae.viz import plot_group_weights, plot_poses
 
@@ -151,23 +152,12 @@ for name, model in (("oi-VAE", oivae), ("VAE", vae)):
 # The three heaviest joints of every component
 # --------------------------------------------
 # The paper's Table 1: the five strongest components, each with its total weight
-# and its three heaviest joints with their share of that weight.
-
-
-def top_joints(model, k=3, n_components=5):
-    total = model.group_weights_.sum(axis=0)
-    top = top_groups(model, k=k, norm="total")
-    for j in np.argsort(-total, kind="stable")[:n_components]:
-        if total[j] == 0:
-            continue
-        joints = ", ".join(f"{name} ({share:.0%})" for name, share in top[j])
-        print(f"  component {j:>2} (weight {total[j]:.2f}): {joints}")
-
-
+# and its three heaviest joints with their share of that weight
+# (:func:`~mne_oivae.mocap.top_joints_table`).
 print("oi-VAE")
-top_joints(oivae)
+print(top_joints_table(oivae, n_components=5))
 print("VAE")
-top_joints(vae)
+print(top_joints_table(vae, n_components=5))
 
 # %%
 # Unconditional samples

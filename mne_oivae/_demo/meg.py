@@ -4,7 +4,6 @@ import time
 from pathlib import Path
 
 import mne
-import numpy as np
 
 from ..datasets._networks import simulate_networks
 from ..estimator import OIVAE
@@ -67,7 +66,8 @@ def run(out_dir, quick=False, *, subjects_dir=None, accept=False, random_state=0
     model = search.best_estimator_
     print(f"oi-VAE on {len(sim.stcs)} simulated source estimates (fsaverage ico-3): "
           f"{grouped.X.shape[0]} time points x {grouped.X.shape[1]} HCP-MMP1 regions, "
-          f"K = {model.n_components}; lambda = {search.lam_:g} chosen by 5-fold "
+          f"K = {model.n_components}; lambda = {search.lam_:g} chosen by "
+          f"{search.cv_scores_.shape[1]}-fold "
           f"cross-validation over epochs among {len(search.lams_)} values, "
           f"{model.active_components_.size} active components, "
           f"{time.perf_counter() - start:.0f} s")
@@ -76,11 +76,10 @@ def run(out_dir, quick=False, *, subjects_dir=None, accept=False, random_state=0
     print(f"Saved the held-out criterion against lambda to {fname}")
     f1, components = network_recovery_f1(sim.true_sets, model.group_weights_,
                                          threshold=THRESHOLD)
-    tops = top_groups(model, k=grouped.groups.n_groups)
+    tops = top_groups(model, k=grouped.groups.n_groups, norm="peak")
     for (name, regions), score, comp in zip(sim.networks.items(), f1, components):
         print(f"\nnetwork {name!r} (F1 = {score:.2f}, component {comp})")
-        found = [r for r, w in tops[comp] if w >= THRESHOLD * tops[comp][0][1]] if (
-            comp >= 0 and tops[comp]) else []
+        found = [r for r, w in tops[comp] if w >= THRESHOLD] if comp >= 0 else []
         for k in range(max(len(regions), len(found))):
             truth = regions[k] if k < len(regions) else ""
             print(f"  {truth:<52} {found[k] if k < len(found) else ''}")

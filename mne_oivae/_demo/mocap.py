@@ -4,9 +4,8 @@ from pathlib import Path
 
 import numpy as np
 
-from ..mocap import SUBJECT7_WALKS, load_cmu_trials
+from ..mocap import SUBJECT7_WALKS, load_cmu_trials, top_joints_table
 from ..presets import MOCAP_RECIPE
-from ..results import top_groups
 
 
 def run(out_dir, quick=False, *, path=None, download=True, drop_constant=False,
@@ -77,8 +76,7 @@ def run(out_dir, quick=False, *, path=None, download=True, drop_constant=False,
     data = load_cmu_trials(7, list(trials), path=path, download=download,
                            drop_constant=drop_constant, verbose=verbose)
     n_iter = (300 if quick else MOCAP_RECIPE["n_iter"]) if n_iter is None else n_iter
-    params = dict(MOCAP_RECIPE, n_components=n_components, lam=lam, n_iter=n_iter,
-                  batch_size=min(MOCAP_RECIPE["batch_size"], data.X.shape[0]))
+    params = dict(MOCAP_RECIPE, n_components=n_components, lam=lam, n_iter=n_iter)
     model = OIVAE(groups=data.groups, **params, random_state=random_state,
                   verbose=verbose).fit(data.X)
     table = top_joints_table(model)
@@ -106,26 +104,6 @@ def run(out_dir, quick=False, *, path=None, download=True, drop_constant=False,
     for fname in files:
         print(f"Wrote {fname}")
     return dict(model=model, data=data, table=table, files=files)
-
-
-def top_joints_table(model, k=3):
-    """Text table of the *k* heaviest joints of every active component of *model*.
-
-    Components are listed by decreasing total weight; each joint is followed by
-    its share of the component's weight mass.
-    """
-    total = model.group_weights_.sum(axis=0)
-    top = top_groups(model, k=k, norm="total")
-    rows = [f"{'component':>9}  {'weight':>6}  top {k} joints (share of the "
-            "component's weight)"]
-    for j in np.argsort(-total, kind="stable"):
-        if total[j] == 0:
-            continue
-        joints = ", ".join(f"{name} ({share:.0%})" for name, share in top[j])
-        rows.append(f"{j:>9}  {total[j]:6.2f}  {joints}")
-    if len(rows) == 1:
-        rows.append("(no active component: every weight was pruned; lower lam)")
-    return "\n".join(rows)
 
 
 def _save(fig, fname):

@@ -15,8 +15,9 @@ from ._kinematics import forward_kinematics
 from ._load import (SUBJECT7_BRISK_WALK, SUBJECT7_WALKS, MocapTrials, fetch_cmu_mocap,
                     load_cmu_trials)
 from ._scaler import ChannelScaler
+from ._tables import top_joints_table
 
 __all__ = ["BVHMotion", "Bone", "CMU_BVH_TO_ASF", "ChannelScaler", "MocapDataNotFoundError",
            "MocapParseError", "MocapTrials", "Motion", "SUBJECT7_BRISK_WALK",
            "SUBJECT7_WALKS", "Skeleton", "fetch_cmu_mocap", "forward_kinematics",
-           "load_cmu_trials", "read_amc", "read_asf", "read_bvh"]
+           "load_cmu_trials", "read_amc", "read_asf", "read_bvh", "top_joints_table"]

@@ -5,8 +5,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ._errors import MocapParseError
-from ._text import read_lines, to_float, to_floats
+from ._text import LineCursor, to_float, to_floats
 
 _ROTATIONS = ("rx", "ry", "rz")
 _ROOT_CHANNELS = ("tx", "ty", "tz", "rx", "ry", "rz")
@@ -160,14 +159,11 @@ def read_asf(fname):
     return _ASFParser(fname).parse()
 
 
-class _ASFParser:
+class _ASFParser(LineCursor):
     """Line-oriented reader of the ASF sections, keeping line numbers for errors."""
 
     def __init__(self, fname):
-        self.fname = str(fname)
-        self.lines = [(i + 1, line.split()) for i, line in enumerate(read_lines(fname))
-                      if line.strip() and not line.lstrip().startswith("#")]
-        self.pos = 0
+        super().__init__(fname, comment="#")
         self.units = dict(mass=1.0, length=1.0, angle="deg")
         self.name = ""
         self.bone_entries = {
@@ -175,21 +171,6 @@ class _ASFParser:
             "length": self.bone_length, "axis": self.bone_axis, "dof": self.bone_dof,
             "limits": self.bone_limits, "bodymass": self.bone_bodymass,
             "cofmass": self.bone_cofmass}
-
-    # -- cursor ---------------------------------------------------------------------
-    def error(self, lineno, expected, got=None):
-        return MocapParseError(self.fname, lineno, expected, got)
-
-    def peek(self):
-        return self.lines[self.pos] if self.pos < len(self.lines) else (None, None)
-
-    def next(self, expected):
-        lineno, tokens = self.peek()
-        if lineno is None:
-            raise self.error(self.lines[-1][0] if self.lines else None, expected,
-                             "end of file")
-        self.pos += 1
-        return lineno, tokens
 
     def section_lines(self):
         """Yield the lines up to the next ``:keyword`` line."""

@@ -8,9 +8,8 @@ import numpy as np
 from ..groups import GroupSpec
 from ._amc import Motion
 from ._asf import Skeleton
-from ._errors import MocapParseError
 from ._kinematics import _axis_rotation, euler_matrix
-from ._text import read_lines, to_float, to_floats
+from ._text import LineCursor, to_float, to_floats
 
 _CHANNELS = {"xposition": "tx", "yposition": "ty", "zposition": "tz",
              "xrotation": "rx", "yrotation": "ry", "zrotation": "rz"}
@@ -236,24 +235,8 @@ def _bone_angles(local, bone, joint, fname):
     return angles[:, :len(dof)]
 
 
-class _BVHParser:
+class _BVHParser(LineCursor):
     """Reader of the HIERARCHY and MOTION sections, keeping line numbers for errors."""
-
-    def __init__(self, fname):
-        self.fname = str(fname)
-        self.lines = [(i + 1, line.split()) for i, line in enumerate(read_lines(fname))
-                      if line.strip()]
-        self.pos = 0
-
-    def error(self, lineno, expected, got=None):
-        return MocapParseError(self.fname, lineno, expected, got)
-
-    def next(self, expected):
-        if self.pos >= len(self.lines):
-            raise self.error(self.lines[-1][0] if self.lines else None, expected,
-                             "end of file")
-        self.pos += 1
-        return self.lines[self.pos - 1]
 
     def parse(self, rest_frame):
         lineno, tokens = self.next("HIERARCHY")

@@ -163,11 +163,12 @@ def load_cmu_trials(subject, trials, *, path=None, scaler=None, min_range=0.1,
     if scaler is not None:
         validate_type(scaler, ChannelScaler, "scaler", "ChannelScaler or None")
     validate_type(drop_constant, bool, "drop_constant")
+    trials = _as_trials(trials)
     asf_fname, amc_fnames = fetch_cmu_mocap(subject, trials, path=path,
                                             download=download, base_url=base_url)
     skeleton = read_asf(asf_fname)
     motions = [read_amc(fname, skeleton) for fname in amc_fnames]
-    check_against_registry(subject, skeleton, motions, _as_trials(trials),
+    check_against_registry(subject, skeleton, motions, trials,
                            f"{CMU_URL}{subject:02d}/")
     data = np.concatenate([motion.data for motion in motions])
     if scaler is None:
@@ -195,7 +196,7 @@ def load_cmu_trials(subject, trials, *, path=None, scaler=None, min_range=0.1,
     logger.info(f"Loaded {len(motions)} trial(s) of CMU subject {subject}: "
                 f"{X.shape[0]} frames, {X.shape[1]} angles in {groups.n_groups} joints")
     return MocapTrials(X, groups, scaler, names, n_frames, skeleton, subject,
-                       _as_trials(trials), [str(f) for f in amc_fnames])
+                       trials, [str(f) for f in amc_fnames])
 
 
 @verbose

@@ -1,5 +1,6 @@
 """What the CMU database's files hold, to check found and downloaded files against."""
 
+from itertools import zip_longest
 from typing import NamedTuple
 
 from .._validation import check_int
@@ -48,14 +49,14 @@ def check_against_registry(subject, skeleton, motions, trials, url):
     fix = (f"The file is truncated or not the database's: delete it so that it is "
            f"downloaded again, or replace it with the original from {url}")
     if skeleton.channel_names != record.channel_names:
-        differ = next(i for i, (a, b) in enumerate(zip(skeleton.channel_names + [None],
-                                                       record.channel_names + [None]))
-                      if a != b)
+        differ, (found, expected) = next(
+            (i, pair) for i, pair in enumerate(zip_longest(
+                skeleton.channel_names, record.channel_names))
+            if pair[0] != pair[1])
         raise ValueError(
             f"{skeleton.name or 'the skeleton'} of subject {subject} has "
             f"{skeleton.n_channels} channels, and channel {differ + 1} is "
-            f"{(skeleton.channel_names + [None])[differ]!r} where CMU's skeleton has "
-            f"{(record.channel_names + [None])[differ]!r} (of "
+            f"{found or 'missing'} where CMU's skeleton has {expected or 'none'} (of "
             f"{len(record.channel_names)}). {fix}")
     for trial, motion in zip(trials, motions):
         expected = record.n_frames.get(trial)

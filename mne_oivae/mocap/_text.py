@@ -1,4 +1,4 @@
-"""Reading ASF/AMC text: decoding, line splitting and number conversion."""
+"""Reading ASF/AMC/BVH text: decoding, line splitting, a line cursor and numbers."""
 
 import math
 from pathlib import Path
@@ -41,3 +41,32 @@ def to_floats(tokens, n, fname, lineno, what):
     if len(tokens) != n:
         raise MocapParseError(fname, lineno, what, " ".join(tokens))
     return [to_float(t, fname, lineno, what) for t in tokens]
+
+
+class LineCursor:
+    """Non-blank lines of a file as ``(lineno, tokens)``, read one at a time.
+
+    Lines starting with *comment* (if given) are skipped; errors name the file
+    and the line.
+    """
+
+    def __init__(self, fname, comment=None):
+        self.fname = str(fname)
+        self.lines = [(i + 1, line.split()) for i, line in enumerate(read_lines(fname))
+                      if line.strip() and not (comment and
+                                               line.lstrip().startswith(comment))]
+        self.pos = 0
+
+    def error(self, lineno, expected, got=None):
+        return MocapParseError(self.fname, lineno, expected, got)
+
+    def peek(self):
+        return self.lines[self.pos] if self.pos < len(self.lines) else (None, None)
+
+    def next(self, expected):
+        lineno, tokens = self.peek()
+        if lineno is None:
+            raise self.error(self.lines[-1][0] if self.lines else None, expected,
+                             "end of file")
+        self.pos += 1
+        return lineno, tokens

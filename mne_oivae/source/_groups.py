@@ -9,13 +9,13 @@ import numpy as np
 from mne.utils import _check_option, _validate_type, logger, verbose
 
 from ..groups import GroupSpec
-from ._stream import ANY_STC, CheckedStream, check_labels, check_stc, label_name
+from ._stream import (ANY_STC, KINDS, CheckedStream, check_labels, check_stc,
+                      label_name)
 
 _LABEL_MODES = ("mean", "mean_flip", "pca_flip")
 _STANDARDIZE = ("features", "global", None)
 _CHUNK = 65536  # rows per block when standardising in place
-_STC_CLASS = {"surface": mne.SourceEstimate, "volume": mne.VolSourceEstimate,
-              "mixed": mne.MixedSourceEstimate}
+_STC_CLASS = {kind: cls for cls, kind in KINDS.items()}
 
 
 @dataclass(eq=False)

@@ -67,10 +67,14 @@ class CheckedStream:
         self._mode = mode
         self._src = src
         self._atlas = atlas
-        self.n_stcs = 0
         self.n_times = []  # time points of every estimate, in order
         self.kind = self.vertices = self.subject = self.group_rows = None
         self.feature_rows = self.last = None
+
+    @property
+    def n_stcs(self):
+        """Number of estimates yielded so far."""
+        return len(self.n_times)
 
     def __iter__(self):
         for i, stc in enumerate(self._stcs):
@@ -95,7 +99,6 @@ class CheckedStream:
                 raise ValueError(f"stcs[{i}] contains NaN or Inf (first at source row "
                                  f"{row}, time index {col}); clean the source "
                                  "estimates before grouping")
-            self.n_stcs += 1
             self.n_times.append(stc.shape[1])
             self.last = stc
             yield stc
