@@ -6,8 +6,9 @@ import mne
 import numpy as np
 from mne.utils import _validate_type, logger, verbose
 
-from .._validation import check_float, check_int
+from .._validation import check_float, check_int, check_option
 from ..source import read_hcpmmp1_labels
+from ._couplings import COUPLINGS, network_drives
 
 DEFAULT_NETWORKS = {
     "visual": ("Primary Visual Cortex (V1)-lh", "Primary Visual Cortex (V1)-rh",
@@ -61,14 +62,18 @@ class SimulatedNetworks:
 
 @verbose
 def simulate_networks(networks=None, *, n_epochs=20, n_times=100, sfreq=100.0,
-                      spacing="ico3", background=0.5, noise=1.0, subjects_dir=None,
-                      accept=False, random_state=None, verbose=None):
+                      spacing="ico3", background=0.5, noise=1.0, coupling="monotone",
+                      subjects_dir=None, accept=False, random_state=None, verbose=None):
     """Simulate cortical activity driven by a known set of functional networks.
 
     Every network k has a latent source ``z_k ~ N(0, 1)``, independent over
     time points (the observations of oi-VAE). It drives each of its regions r
-    through its own random nonlinear map ``f_kr`` (a tanh, softplus or
-    quadratic bend, standardised, with random gain and sign). The activity of
+    through its own map ``f_kr``, standardised, with random gain and sign:
+    with ``coupling="monotone"`` a random tanh, softplus or quadratic bend
+    (regions of a network are correlated); with ``coupling="nonlinear"`` the
+    latent itself for the first region and, for the others, different smooth
+    functions of it (squares, sines, cubes...) orthogonalised so that the
+    regions are dependent but linearly uncorrelated. The activity of
     region r is ``sum_k f_kr(z_k)`` plus Gaussian background activity of
     standard deviation ``background``, present in all regions; every source
     vertex of r carries it with a random gain in [0.5, 1.5] and the sign of its
@@ -94,6 +99,8 @@ def simulate_networks(networks=None, *, n_epochs=20, n_times=100, sfreq=100.0,
         unit-variance network drive.
     noise : float
         Standard deviation of the per-vertex white noise, same unit.
+    coupling : ``"monotone"`` | ``"nonlinear"``
+        How a network's latent drives its regions (see above).
     subjects_dir : path-like | None
         Subjects directory with ``fsaverage`` (:func:`mne.datasets.fetch_fsaverage`
         provides it); the HCP-MMP1 labels are fetched into it if missing.
@@ -121,6 +128,7 @@ def simulate_networks(networks=None, *, n_epochs=20, n_times=100, sfreq=100.0,
     sfreq = check_float(sfreq, "sfreq", minimum=0, strict=True)
     background = check_float(background, "background", minimum=0)
     noise = check_float(noise, "noise", minimum=0)
+    check_option("coupling", coupling, COUPLINGS)
     rng = np.random.default_rng(random_state)
     labels = read_hcpmmp1_labels(subjects_dir, accept=accept, verbose=False)
     src = mne.setup_source_space("fsaverage", spacing=spacing, subjects_dir=subjects_dir,
@@ -133,9 +141,7 @@ def simulate_networks(networks=None, *, n_epochs=20, n_times=100, sfreq=100.0,
     n_samples = n_epochs * n_times
     latent = rng.standard_normal((n_samples, len(networks)))
     region = background * rng.standard_normal((n_samples, len(labels)))
-    for k, members in enumerate(true_sets):
-        for r in members:
-            region[:, r] += _random_map(latent[:, k], rng)
+    region += network_drives(latent, true_sets, len(labels), coupling, rng)
 
     vertices = [s["vertno"].copy() for s in src]
     offsets = {"lh": 0, "rh": len(vertices[0])}
@@ -171,17 +177,3 @@ def _check_networks(networks, names):
                              f"are e.g. {names[:2]}")
         checked[str(key)] = regions
     return checked
-
-
-def _random_map(z, rng):
-    """One random nonlinear, standardised map of a latent source."""
-    b, c = rng.uniform(1.0, 2.5), rng.uniform(-0.5, 0.5)
-    kind = rng.integers(3)
-    if kind == 0:
-        y = np.tanh(b * z + c)
-    elif kind == 1:
-        y = np.logaddexp(0.0, b * z + c)
-    else:
-        y = z + 0.2 * b * (z + c) ** 2
-    y = (y - y.mean()) / y.std()
-    return rng.choice([-1.0, 1.0]) * rng.uniform(0.7, 1.3) * y
