@@ -12,12 +12,13 @@ from typing import NamedTuple
 
 import numpy as np
 import torch
-from mne.utils import ProgressBar, logger
+from mne.utils import logger
 
 from ._checkpoint import save_checkpoint
 from ._layout import GroupLayout
 from ._model import build_module, init_output_statistics, layout_for
 from ._params import train_config
+from ._progress import Progress
 from ._replicas import ReplicaTask, fit_replicas
 from ._train import DivergenceError, Trainer
 from .groups import GroupSpec
@@ -86,11 +87,10 @@ def run_with_checkpoints(trainer, history, params, checkpoint, check_every):
         With the module at its last finite state, which the message names.
     """
     n_iter = trainer.config.n_iter
-    with ProgressBar(n_iter, initial_value=trainer.iteration, mesg="oi-VAE fit",
-                     leave=False) as progress:
+    with Progress(n_iter, "oi-VAE fit", done=trainer.iteration) as progress:
 
         def on_epoch(tr):
-            progress.update(tr.iteration)
+            progress.to(tr.iteration)
             done = tr.iteration >= n_iter
             if checkpoint is not None and (done or tr.iteration % check_every
                                            < tr.steps_per_epoch):
@@ -116,11 +116,10 @@ def fit_together(X_t, layout, params, tasks):
     tasks = [ReplicaTask(new_module(X_t, layout, params, seed, rows), seed, lam, rows)
              for seed, lam, rows in tasks]
     logger.info(f"Fitting {len(tasks)} models together")
-    with ProgressBar(params["n_iter"] * len(tasks), mesg="oi-VAE fits",
-                     leave=False) as progress:
+    with Progress(params["n_iter"] * len(tasks), "oi-VAE fits") as progress:
         try:
             histories = fit_replicas(tasks, X_t, train_config(params),
-                                     progress=progress.update)
+                                     progress=progress.to)
         except DivergenceError as err:
             raise DivergenceError(f"{err}. {DIVERGENCE_HINT}") from None
     return [(task.module, history) for task, history in zip(tasks, histories)]

@@ -455,9 +455,8 @@ class OIVAE(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
         rows = max(1, 2**22 // (n_importance * self.n_features_in_))
         blocks = list(self._blocks(X, rows))
         out = []
-        with self._log_level(), ProgressBar(blocks, mesg="log-likelihood",
-                                            leave=False) as progress:
-            for block in progress:
+        with self._log_level():  # the bar closes itself at the last block
+            for block in ProgressBar(blocks, mesg="log-likelihood", leave=False):
                 mu, sd = module.encode(block)
                 xb = self._to_internal(block)  # block by block: no copy of all of X
                 z = mu + sd * eps
