@@ -8,7 +8,8 @@ already builds another layout than the one they were written from. The test
 reads the files with the current code and demands the same outputs, so a
 change that breaks files written before it (a new layout of the saved state, a
 renamed parameter) fails CI. Regenerate only with a deliberate file format
-change, and say so in the changelog::
+change, and say so in the changelog. The files here are of format 3, the oldest
+still read (models fitted on the data as given, before ``OIVAE.scale_``)::
 
     python tests/make_golden.py
 """
