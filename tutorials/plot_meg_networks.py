@@ -180,7 +180,8 @@ truth = grouped.paint(membership)
 
 def brain_image(stc, index):
     brain = plot_component(stc, index, "fsaverage", subjects_dir, hemi="split",
-                           views=("lateral", "medial"), size=(700, 500), show=False)
+                           views=("lateral", "medial"), size=(700, 500), title="",
+                           show=False)  # the panel titles say what is shown
     if not isinstance(brain, mne.viz.Brain):  # 3D rendering not installed: 2D figure
         brain.canvas.draw()
         image = np.asarray(brain.canvas.buffer_rgba())
