@@ -15,7 +15,7 @@ _VIEW_SIDE = {("lh", "lateral"): -1, ("lh", "medial"): 1,
               ("rh", "lateral"): 1, ("rh", "medial"): -1}
 # MNE's default colorbar puts 8 three-digit labels on a short bar, where they run
 # together ("0.10.220.35..."): four short labels, clear of the surfaces below
-_COLORBAR = {"n_labels": 4, "fmt": "%.2g", "label_font_size": 14, "width": 0.5,
+_COLORBAR = {"n_labels": 4, "fmt": "%.2g", "label_font_size": 20, "width": 0.5,
              "position_x": 0.25, "position_y": 0.02, "height": 0.06}
 
 
