@@ -89,3 +89,12 @@ def test_bars_are_silent_at_warning(bars, capsys):
     model.fit(X).score(X, n_importance=5)
     assert all(bar.disable for bar in bars) and not capsys.readouterr().err
     assert np.isfinite(model.score(X, n_importance=5))
+
+
+def test_score_bar_counts_its_blocks(bars):
+    X, groups = make_bars(n_samples=40, size=4, random_state=0)
+    model = OIVAE(n_components=2, groups=groups, n_iter=10, n_init=1, verbose="INFO").fit(X)
+    bars.clear()
+    model.score(X, n_importance=2**16)  # 2**22 / (2**16 * 16) = 4 rows per block
+    (bar,) = [bar for bar in bars if bar.desc.startswith("log-likelihood")]
+    assert bar.total == bar.n == 10
