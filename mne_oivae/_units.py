@@ -47,8 +47,9 @@ def to_model_units(X, scale):
     """*X* / *scale* as a C-contiguous float32 array (a copy)."""
     out = np.empty(X.shape, np.float32)
     rows = max(1, _ROWS // max(1, X.shape[1]))
-    for i in range(0, X.shape[0], rows):
-        out[i:i + rows] = _float64(X[i:i + rows], scale)
+    with np.errstate(over="ignore"):  # said below, with the units to check
+        for i in range(0, X.shape[0], rows):
+            out[i:i + rows] = _float64(X[i:i + rows], scale)
     if not np.isfinite(out).all():
         peak = float(np.abs(X).max())
         raise ValueError(
