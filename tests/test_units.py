@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from mne_oivae import OIVAE, read_oivae
+from mne_oivae import OIVAE, OIVAECV, read_oivae
 from mne_oivae.datasets import make_bars
 from mne_oivae.multi_fit import fit_lam_path
 
@@ -84,3 +84,17 @@ def test_lam_paths_use_the_same_scale(reference):
     assert path[0].scale_ == pytest.approx(model.scale_ * 1e-9, rel=1e-6)
     np.testing.assert_allclose(path[0].group_weights_, model.group_weights_, rtol=1e-3,
                                atol=1e-4)
+
+
+def test_lam_selection_follows_the_units(reference):
+    """OIVAECV: the same choice, and held-out scores shifted by the change of units."""
+    X, _, model = reference
+    params = dict(model.get_params(), n_iter=100)
+    searches = {s: OIVAECV(OIVAE(**params), lams=[1.0, 0.1], cv=2, n_importance=20,
+                           verbose=False).fit(X * s) for s in (1.0, 1e-9)}
+    shift = -X.shape[1] * np.log(1e-9)
+    np.testing.assert_allclose(searches[1e-9].cv_scores_ - shift, searches[1.0].cv_scores_,
+                               atol=1e-3)
+    assert searches[1e-9].lam_ == searches[1.0].lam_
+    assert searches[1e-9].best_estimator_.scale_ == pytest.approx(
+        searches[1.0].best_estimator_.scale_ * 1e-9, rel=1e-6)
