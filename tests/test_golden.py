@@ -20,14 +20,17 @@ from mne_oivae import OIVAE, _model, read_oivae
 from mne_oivae._io import FORMAT_VERSION, OLDEST_READ_VERSION, read_state
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from make_golden import GOLDEN, GROUPS, MODELS, golden_data, outputs  # noqa: E402
+from make_golden import (GOLDEN, GROUPS, MODELS, SCALED, UNITS,  # noqa: E402
+                         golden_data, outputs)
+
+ALL = sorted(MODELS) + sorted(SCALED)
 
 RTOL, ATOL = 1e-6, 1e-6
 
 
 def _assert_golden_outputs(model, name):
     expected = np.load(GOLDEN / f"{name}_outputs.npz")
-    for key, value in outputs(model, golden_data()).items():
+    for key, value in outputs(model, golden_data(name)).items():
         np.testing.assert_allclose(value, expected[key], rtol=RTOL, atol=ATOL, err_msg=key)
 
 
@@ -39,7 +42,7 @@ def _one_bucket(n_rows, out_width):
     return 1e9  # all groups padded to the widest
 
 
-@pytest.mark.parametrize("name", sorted(MODELS))
+@pytest.mark.parametrize("name", ALL)
 def test_golden_files_read_with_the_same_outputs(name):
     fname = GOLDEN / f"{name}.h5"
     assert fname.stat().st_size < 25_000
@@ -51,7 +54,7 @@ def test_golden_files_read_with_the_same_outputs(name):
     _assert_golden_outputs(model, name)
 
 
-@pytest.mark.parametrize("name", sorted(MODELS))
+@pytest.mark.parametrize("name", ALL)
 @pytest.mark.parametrize("cost, n_buckets", [(_one_bucket_per_size, 4), (_one_bucket, 1)])
 def test_golden_files_read_in_any_bucket_layout(name, cost, n_buckets, monkeypatch):
     """Another size-bucket heuristic builds another layout from the same file."""
@@ -70,6 +73,16 @@ def test_golden_files_are_the_oldest_format_still_read():
             assert fid.attrs["format_version"] == OLDEST_READ_VERSION == 3
             assert not any(key.startswith("out_weights") for key in fid["arrays/module"])
         assert read_oivae(GOLDEN / f"{name}.h5").scale_ == 1.0
+
+
+def test_golden_file_of_the_current_format_holds_the_scale():
+    import h5py
+
+    with h5py.File(GOLDEN / "scaled.h5", "r") as fid:
+        assert fid.attrs["format_version"] == FORMAT_VERSION
+    meta = read_state(GOLDEN / "scaled.h5", "model")[0]
+    assert FORMAT_VERSION == 4 and UNITS * 0.5 < meta["scale_"] < UNITS * 5
+    assert read_oivae(GOLDEN / "scaled.h5").scale_ == meta["scale_"]
 
 
 def test_saved_files_are_the_current_format_with_the_scale(tmp_path):
