@@ -12,9 +12,14 @@ Two configurations (``mne_oivae.presets``): ``--config paper`` is
 ``MOCAP_PAPER`` (the reference implementation's model and training, lambda = 1
 on the whole-data objective, i.e. ``lam = 1 / n_frames`` per frame);
 ``--config recipe`` is ``MOCAP_RECIPE``. Scores are averaged over ``--seeds``.
+
+The whole-trial totals are printed beside the paper's Table 2
+(:data:`mne_oivae.mocap.PAPER_TABLE2`, which scores 07_12 with its zero frame).
 The last line reports the gain of the best oi-VAE over the VAE, per frame, with
-1 and 2 training trials: ``walk_gain_1=<x> walk_gain_2=<x> brisk_gain_1=<x>
-brisk_gain_2=<x>``.
+1 and 2 training trials, and in how many training-set sizes the best oi-VAE and
+the VAE are in the paper's order (whole trials, 07_12 with its zero frame):
+``walk_gain_1=<x> walk_gain_2=<x> brisk_gain_1=<x> brisk_gain_2=<x>
+paper_walk_order_agrees=<k>/<n> paper_brisk_order_agrees=<k>/<n>``.
 
 Usage::
 
@@ -39,10 +44,11 @@ import numpy as np
 import torch
 
 from mne_oivae import OIVAE
-from mne_oivae.mocap import SUBJECT7_BRISK_WALK, MocapDataNotFoundError, load_cmu_trials
+from mne_oivae.mocap import (PAPER_TABLE2, PAPER_TABLE2_TRIALS, SUBJECT7_BRISK_WALK,
+                             MocapDataNotFoundError, load_cmu_trials)
 from mne_oivae.presets import MOCAP_PAPER, MOCAP_RECIPE
 
-N_TRAIN = (1, 2, 5, 10)
+N_TRAIN = PAPER_TABLE2_TRIALS
 HELD_OUT_WALK = 11
 MODELS = [("oi-VAE K=4", 4, None), ("oi-VAE K=8", 8, None), ("oi-VAE K=16", 16, None),
           ("VAE K=16", 16, 0.0)]
@@ -124,6 +130,48 @@ def format_table(scores, reduce="mean"):
     return "\n".join(lines)
 
 
+def format_beside_paper(scores):
+    """Our whole-trial totals (``ours``) beside the paper's Table 2 (``paper``).
+
+    The paper scores 07_12 with its all-zero frame 1; without it there is no
+    paper value (``-``).
+    """
+    width = 12
+    sizes = "".join(f"{n:>{width}}" for n in N_TRAIN)
+    titles = ("held-out walk 07_11", "brisk walk 07_12", "07_12 w/o frame 1")
+    lines = [f"{'':<20}" + "  ".join(f"{t:^{4 * width}}" for t in titles),
+             f"{'train trials':<20}{sizes}  {sizes}  {sizes}"]
+    for name, _, _ in MODELS:
+        ours = ["".join(f"{np.sum(scores[name, n, test]):>{width},.0f}" for n in N_TRAIN)
+                for test in ("walk", "brisk_all", "brisk")]
+        paper = ["".join(f"{v:>{width},}" for v in PAPER_TABLE2[name][test])
+                 for test in ("walk", "brisk")] + [f"{'-':>{width}}" * len(N_TRAIN)]
+        lines += [f"{name:<13}{'ours':<7}{'  '.join(ours)}",
+                  f"{'':<13}{'paper':<7}{'  '.join(paper)}"]
+    return "\n".join(lines)
+
+
+def order_agreement(scores):
+    """In how many training-set sizes the best oi-VAE and the VAE are in the paper's order.
+
+    Whole-trial totals; 07_12 with its zero frame, as the paper scores it.
+    """
+    oi_vaes = [name for name, _, lam in MODELS if lam is None]
+    out = {}
+    for test, ours_test in (("walk", "walk"), ("brisk", "brisk_all")):
+        agree = 0
+        for i, n in enumerate(N_TRAIN):
+            ours = {name: np.sum(scores[name, n, ours_test]) for name, _, _ in MODELS}
+            paper = {name: values[test][i] for name, values in PAPER_TABLE2.items()}
+            agree += (_oi_vae_ahead(ours, oi_vaes) == _oi_vae_ahead(paper, oi_vaes))
+        out[f"paper_{test}_order_agrees"] = f"{agree}/{len(N_TRAIN)}"
+    return out
+
+
+def _oi_vae_ahead(totals, oi_vaes):
+    return max(totals[name] for name in oi_vaes) > totals["VAE K=16"]
+
+
 def gains(scores):
     """Best oi-VAE minus VAE log-likelihood per frame with 1 and 2 training trials.
 
@@ -166,14 +214,16 @@ def main(argv=None):
     except MocapDataNotFoundError as exc:
         print(f"mocap_table2: {exc}", file=sys.stderr)
         return 2
-    print("\nTest log-likelihood of the whole trial (the paper's unit; higher is better)")
-    print(format_table(scores, "sum"))
+    print("\nTest log-likelihood of the whole trial (the paper's unit; higher is better), "
+          "beside the paper's Table 2")
+    print(format_beside_paper(scores))
     print("\nTest log-likelihood per frame")
     print(format_table(scores, "mean"))
-    print("\nThe paper's Table 2 values are not bundled with this script (compare with "
-          "Table 2 of Ainsworth et al., ICML 2018). Gains: best oi-VAE minus VAE, per "
-          "frame, 07_12 without its all-zero frame 1.")
-    print(" ".join(f"{key}={value:.3f}" for key, value in gains(scores).items()))
+    print("\nGains: best oi-VAE minus VAE, per frame, 07_12 without its all-zero frame 1. "
+          "Order: training-set sizes in which the best oi-VAE and the VAE rank as in "
+          "the paper (whole trials, 07_12 with its zero frame).")
+    print(" ".join([f"{key}={value:.3f}" for key, value in gains(scores).items()]
+                   + [f"{key}={value}" for key, value in order_agreement(scores).items()]))
     return 0
 
 

@@ -9,8 +9,8 @@ from .estimator import OIVAE, NotFittedError, read_oivae
 from .groups import GroupSpec
 from .results import group_interactions, top_groups
 from .selection import OIVAECV
-from .source import (GroupedSource, component_maps, read_hcpmmp1_labels,
-                     save_component_maps, stc_to_groups)
+from .source import (GroupedSource, component_maps, fsaverage_subjects_dir,
+                     read_hcpmmp1_labels, save_component_maps, stc_to_groups)
 
 try:
     __version__ = version("mne-oivae")
@@ -20,5 +20,5 @@ except PackageNotFoundError:  # running from a source tree that is not installed
 __all__ = ["OIVAE", "OIVAECV", "GroupSpec", "read_oivae", "NotFittedError",
            "DivergenceError", "FormatError", "stc_to_groups", "component_maps",
            "save_component_maps", "top_groups", "group_interactions", "GroupedSource",
-           "read_hcpmmp1_labels", "datasets", "metrics", "presets", "results", "viz",
+           "read_hcpmmp1_labels", "fsaverage_subjects_dir", "datasets", "metrics", "presets", "results", "viz",
            "__version__"]

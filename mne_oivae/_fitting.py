@@ -1,25 +1,27 @@
 """The training runs behind :meth:`mne_oivae.OIVAE.fit`: one fit, or many as replicas.
 
-From validated data and parameters: the data tensor on its device, the group
-layout and one seed per initialisation (:func:`fit_inputs`); a single fit with
+From validated data and parameters: the data tensor on its device in the
+model's units, the group layout and one seed per initialisation
+(:func:`fit_inputs`); a single fit with
 checkpoints (:func:`new_trainer`, :func:`run_with_checkpoints`); restarts, lam
 paths and cross-validation folds trained together (:func:`fit_together`).
 """
 
 import numbers
-import warnings
 from typing import NamedTuple
 
 import numpy as np
 import torch
-from mne.utils import ProgressBar, logger
+from mne.utils import logger
 
 from ._checkpoint import save_checkpoint
 from ._layout import GroupLayout
 from ._model import build_module, init_output_statistics, layout_for
 from ._params import train_config
+from ._progress import Progress
 from ._replicas import ReplicaTask, fit_replicas
 from ._train import DivergenceError, Trainer
+from ._units import fit_scale, to_model_units
 from .groups import GroupSpec
 
 # Fewer observations leave the noise variances undefined.
@@ -31,10 +33,11 @@ class FitInputs(NamedTuple):
     """What every training run of one :meth:`~mne_oivae.OIVAE.fit` starts from."""
 
     params: dict  # validated; batch_size at most the number of observations
-    X: torch.Tensor
+    X: torch.Tensor  # in the model's units: X / scale
     spec: GroupSpec
     layout: GroupLayout
     seeds: np.ndarray  # one per initialisation
+    scale: float  # of X, see mne_oivae._units
 
 
 def fit_inputs(X, params, spec, random_state, n_rows=None):
@@ -57,10 +60,11 @@ def fit_inputs(X, params, spec, random_state, n_rows=None):
         logger.info(f"batch_size={params['batch_size']} is more than the {n_samples} "
                     f"{rows}: every minibatch holds {n_samples} rows")
         params["batch_size"] = n_samples
-    X_t = as_tensor(X, resolve_device(params["device"]))
+    scale = fit_scale(X)
+    X_t = as_tensor(to_model_units(X, scale), resolve_device(params["device"]))
     seeds = np.random.default_rng(seed_sequence(random_state)).integers(
         2**62, size=params["n_init"])
-    return FitInputs(params, X_t, spec, layout_for(spec, params), seeds)
+    return FitInputs(params, X_t, spec, layout_for(spec, params), seeds, scale)
 
 
 def new_module(X_t, layout, params, seed, rows=None):
@@ -86,11 +90,10 @@ def run_with_checkpoints(trainer, history, params, checkpoint, check_every):
         With the module at its last finite state, which the message names.
     """
     n_iter = trainer.config.n_iter
-    with ProgressBar(n_iter, initial_value=trainer.iteration, mesg="oi-VAE fit",
-                     leave=False) as progress:
+    with Progress(n_iter, "oi-VAE fit", done=trainer.iteration) as progress:
 
         def on_epoch(tr):
-            progress.update(tr.iteration)
+            progress.to(tr.iteration)
             done = tr.iteration >= n_iter
             if checkpoint is not None and (done or tr.iteration % check_every
                                            < tr.steps_per_epoch):
@@ -116,11 +119,10 @@ def fit_together(X_t, layout, params, tasks):
     tasks = [ReplicaTask(new_module(X_t, layout, params, seed, rows), seed, lam, rows)
              for seed, lam, rows in tasks]
     logger.info(f"Fitting {len(tasks)} models together")
-    with ProgressBar(params["n_iter"] * len(tasks), mesg="oi-VAE fits",
-                     leave=False) as progress:
+    with Progress(params["n_iter"] * len(tasks), "oi-VAE fits") as progress:
         try:
             histories = fit_replicas(tasks, X_t, train_config(params),
-                                     progress=progress.update)
+                                     progress=progress.to)
         except DivergenceError as err:
             raise DivergenceError(f"{err}. {DIVERGENCE_HINT}") from None
     return [(task.module, history) for task, history in zip(tasks, histories)]
@@ -154,15 +156,8 @@ def resolve_device(device):
 
 
 def as_tensor(X, device):
-    """float32 tensor on *device*, sharing memory with *X* when possible.
-
-    A read-only *X* (a memory map, say) is shared too: nothing writes to it.
-    """
-    if X.dtype != np.float32 or not X.flags.c_contiguous:
-        X = np.ascontiguousarray(X, dtype=np.float32)
-    with warnings.catch_warnings():
-        warnings.filterwarnings("ignore", message="The given NumPy array is not writable")
-        return torch.from_numpy(X).to(device)
+    """The float32 array *X* as a tensor on *device* (sharing *X*'s memory on a CPU)."""
+    return torch.from_numpy(X).to(device)
 
 
 def seed_sequence(random_state):

@@ -18,8 +18,10 @@ import numpy as np
 
 FORMAT = "mne-oivae"
 # 3: the module's canonical state (OIVAEModule.canonical_state), independent of the
-# size buckets; 1 and 2 were development formats, never released
-FORMAT_VERSION = 3
+# size buckets; 4: and the data's scale (OIVAE.scale_; a version-3 model was fitted
+# on the data as given, scale 1). 1 and 2 were development formats, never released
+FORMAT_VERSION = 4
+OLDEST_READ_VERSION = 3
 _HDF5_MAGIC = b"\x89HDF\r\n\x1a\n"
 _ALLOWED_KINDS = "fiub"
 
@@ -119,7 +121,8 @@ def read_state(fname, kind):
             raise FormatError(f"{fname} has file format version {version}; this version "
                               f"of mne-oivae reads version {FORMAT_VERSION}. Upgrade "
                               "mne-oivae to read it")
-        if version < FORMAT_VERSION:
+        # a checkpoint resumes a fit in the current model units only
+        if version < (OLDEST_READ_VERSION if kind == "model" else FORMAT_VERSION):
             raise FormatError(f"{fname} has file format version {version}, a development "
                               "format of mne-oivae that is no longer read; fit the model "
                               "again and save it")

@@ -26,14 +26,18 @@ def main(argv=None):
     demo.add_argument("--accept-hcpmmp-license", action="store_true",
                       help="meg: accept the HCP-MMP1 license terms for a first download "
                            "of the parcellation (otherwise MNE asks on the console)")
+    demo.add_argument("--subjects-dir", type=Path, default=None,
+                      help="meg: FreeSurfer subjects folder holding fsaverage (default: "
+                           "SUBJECTS_DIR, else a download)")
     args = parser.parse_args(argv)
     args.out.mkdir(parents=True, exist_ok=True)
     module = importlib.import_module(f"mne_oivae._demo.{args.name}")
-    extra = {"accept": args.accept_hcpmmp_license} if args.name == "meg" else {}
+    extra = ({"accept": args.accept_hcpmmp_license, "subjects_dir": args.subjects_dir}
+             if args.name == "meg" else {})
     try:
         module.run(args.out, quick=args.quick, **extra)
     except FileNotFoundError as err:  # data a demo needs and could not find or fetch
-        print(f"mne-oivae demo {args.name}: {err}", file=sys.stderr)
+        print(f"mne-oivae demo {args.name}: {err}", file=sys.stderr)  # no traceback
         return 2
     return 0
 

@@ -18,6 +18,7 @@ from ._io import arrays_under, read_state, write_state
 from ._model import build_module, layout_for
 from ._params import params_from_json, params_to_json, validate_params
 from ._train import DivergenceError
+from ._units import log_jacobian, to_data_units, to_model_units
 from ._validation import check_data, check_finite, check_int, validate_type
 from .groups import GroupSpec, as_group_spec
 
@@ -143,6 +144,15 @@ class OIVAE(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
         averaged over the epoch's minibatches, ``log_prior_theta`` and
         ``group_lasso`` (= -lam * sum ||W||) at the epoch's end, their total
         ``elbo``, and the ``iteration`` at the epoch's end.
+    scale_ : float
+        Standard deviation of the training data pooled over features (the
+        root mean square deviation from the feature means). The model sees
+        ``X / scale_``, so the same data in any units (amperes, teslas,
+        z-scores) gives the same fit, latent codes and ``group_weights_``;
+        :meth:`inverse_transform` and :meth:`sample` answer in X's units, and
+        log-likelihoods count them (data multiplied by s scores
+        ``n_features * ln(s)`` lower). One number for all features, so their
+        relative sizes, and what ``group_weights_`` compares, are the data's.
     n_features_in_ : int
         Number of features seen in :meth:`fit`.
     feature_names_in_ : ndarray of str
@@ -245,8 +255,9 @@ class OIVAE(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
         Parameters
         ----------
         X : array-like, shape (n_samples, n_features)
-            Observations. Not copied when it is a C-contiguous float32 array on
-            the CPU.
+            Observations, in any units: the model sees them divided by their
+            standard deviation pooled over features (``scale_``), as a float32
+            copy.
         y : None
             Ignored (scikit-learn's unsupervised convention). The feature
             groups are the ``groups`` parameter of the estimator.
@@ -275,7 +286,7 @@ class OIVAE(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
                              "checkpoint")
         check_every = check_int(checkpoint_every, "checkpoint_every", minimum=1)
         with self._log_level():
-            params, X_t, spec, layout, seeds = self._fit_inputs(X, params)
+            params, X_t, spec, layout, seeds, _ = self._fit_inputs(X, params)
             if params["n_init"] == 1:
                 trainer, history = new_trainer(X_t, layout, params, int(seeds[0]))
                 if resume and _exists(checkpoint):
@@ -295,9 +306,14 @@ class OIVAE(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
         return self
 
     def _fit_inputs(self, X, params, n_rows=None):
-        """The :class:`~mne_oivae._fitting.FitInputs` of a fit on validated *X*."""
-        return fit_inputs(X, params, self._group_spec(X.shape[1]), self.random_state,
-                          n_rows)
+        """The :class:`~mne_oivae._fitting.FitInputs` of a fit on validated *X*.
+
+        Records the data's scale as ``scale_``.
+        """
+        inputs = fit_inputs(X, params, self._group_spec(X.shape[1]), self.random_state,
+                            n_rows)
+        self.scale_ = inputs.scale
+        return inputs
 
     def _group_spec(self, n_features):
         """The ``groups`` parameter as a GroupSpec; ``None``: one group per feature."""
@@ -312,10 +328,14 @@ class OIVAE(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
         return nullcontext() if self.verbose is None else use_log_level(self.verbose)
 
     def _validate_X(self, X, reset):
-        """*X* as a finite float32 array, with scikit-learn's checks and messages."""
+        """*X* as a finite float array, with scikit-learn's checks and messages.
+
+        float32 stays float32; anything else becomes float64, whose range any
+        units fit in (the model's float32 copy is made in its units).
+        """
         if isinstance(X, torch.Tensor):
             X = X.detach().cpu().numpy()
-        X = validate_data(self, X, reset=reset, dtype=np.float32,
+        X = validate_data(self, X, reset=reset, dtype=[np.float64, np.float32],
                           ensure_all_finite=False)
         return check_finite(X, "X")
 
@@ -344,9 +364,9 @@ class OIVAE(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
                                  "appropriate arguments before using this estimator.")
 
     def _blocks(self, X, rows):
-        """Validated *X* as tensors of *rows* observations on the model's device."""
+        """Validated *X* in the model's units, as tensors of *rows* observations."""
         self._check_fitted()
-        X = self._validate_X(X, reset=False)
+        X = to_model_units(self._validate_X(X, reset=False), self.scale_)
         yield from as_tensor(X, self.module_.W.device).split(max(1, rows))
 
     def _to_internal(self, block):
@@ -382,7 +402,8 @@ class OIVAE(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
 
         Returns
         -------
-        X : ndarray, shape (n_samples, n_features)
+        X : ndarray of float64, shape (n_samples, n_features)
+            In the units of the training data.
         """
         self._check_fitted()
         Z = check_data(Z, "Z", n_features=self.n_components)
@@ -402,7 +423,8 @@ class OIVAE(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
 
         Returns
         -------
-        X : ndarray, shape (n_samples, n_features)
+        X : ndarray of float64, shape (n_samples, n_features)
+            In the units of the training data.
         """
         self._check_fitted()
         n_samples = check_int(n_samples, "n_samples", minimum=1)
@@ -416,10 +438,11 @@ class OIVAE(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
         return self._to_original(x)
 
     def _to_original(self, x_internal):
+        """Model output *x_internal* in the caller's feature order and the data's units."""
         out = torch.empty_like(x_internal)
         out[:, torch.as_tensor(self.module_.layout.feature_order, device=out.device)] = \
             x_internal
-        return out.cpu().numpy()
+        return to_data_units(out, self.scale_)
 
     @torch.no_grad()
     def score_samples(self, X, n_importance=500, random_state=0):
@@ -445,6 +468,7 @@ class OIVAE(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
         Returns
         -------
         log_px : ndarray, shape (n_samples,)
+            Log-density in X's units (see ``scale_``).
         """
         self._check_fitted()
         n_importance = check_int(n_importance, "n_importance", minimum=1)
@@ -455,9 +479,8 @@ class OIVAE(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
         rows = max(1, 2**22 // (n_importance * self.n_features_in_))
         blocks = list(self._blocks(X, rows))
         out = []
-        with self._log_level(), ProgressBar(blocks, mesg="log-likelihood",
-                                            leave=False) as progress:
-            for block in progress:
+        with self._log_level():  # the bar closes itself at the last block
+            for block in ProgressBar(blocks, mesg="log-likelihood", leave=False):
                 mu, sd = module.encode(block)
                 xb = self._to_internal(block)  # block by block: no copy of all of X
                 z = mu + sd * eps
@@ -469,7 +492,8 @@ class OIVAE(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
                           - 0.5 * math.log(2 * math.pi)).sum(-1)
                 log_w = (log_px_z + log_pz - log_qz).double()
                 out.append(torch.logsumexp(log_w, 0) - math.log(n_importance))
-        return torch.cat(out).cpu().numpy()
+        return torch.cat(out).cpu().numpy() + log_jacobian(self.scale_,
+                                                           self.n_features_in_)
 
     def score(self, X, y=None, n_importance=500, random_state=0):
         """Mean importance-sampled log-likelihood per observation.
@@ -511,7 +535,7 @@ class OIVAE(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
                 "groups": {"names": self.groups_.names,
                            "n_features": self.groups_.n_features},
                 "history": {k: v.tolist() for k, v in self.history_.items()},
-                "n_iter_": self.n_iter_}
+                "n_iter_": self.n_iter_, "scale_": self.scale_}
         arrays = {f"module/{k}": v.numpy()
                   for k, v in self.module_.canonical_state().items()}
         arrays.update({f"groups/{g}": idx for g, idx in enumerate(self.groups_.indices)})
@@ -553,6 +577,7 @@ def read_oivae(fname, device="cpu"):
     module.load_state_dict(module.internal_state(arrays_under(arrays, "module")))
     model._set_fitted(module.to(resolve_device(device)), spec, meta["history"],
                       int(meta["n_iter_"]))
+    model.scale_ = float(meta.get("scale_", 1.0))  # format 3: fitted on X as given
     return model
 
 

@@ -84,8 +84,10 @@ class FoldFit(NamedTuple):
 def fit_cv_folds(model, X, cv=5, *, epochs=None):
     """Fit *model* on the training rows of every cross-validation fold, all together.
 
-    Fold ``i`` is ``sklearn.base.clone(model).fit(X[train_i])``; score it with
-    ``fold.model.score(X[fold.test])``. All folds share one minibatch size:
+    Fold ``i`` is ``sklearn.base.clone(model).fit(X[train_i])``, except that
+    every fold's data is divided by the scale of all of *X* (``scale_``, one
+    number; see :class:`~mne_oivae.OIVAE`), so that the folds train on one
+    copy of X; score it with ``fold.model.score(X[fold.test])``. All folds share one minibatch size:
     ``batch_size``, or the number of training rows of the smallest fold if
     that is smaller (said in the log).
 
@@ -157,7 +159,7 @@ def _fit_settings(model, X, settings):
     with template._log_level():
         # replicas share one minibatch size: at most the smallest fold's rows
         smallest = min(len(X) if rows is None else len(rows) for _, rows in settings)
-        params, X_t, spec, layout, seeds = template._fit_inputs(X, params, smallest)
+        params, X_t, spec, layout, seeds, _ = template._fit_inputs(X, params, smallest)
         tasks = [(int(seed), lam, rows) for lam, rows in settings for seed in seeds]
         fits = fit_together(X_t, layout, params, tasks)
     n_init = len(seeds)

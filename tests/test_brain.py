@@ -59,6 +59,13 @@ def test_plot_component_renders_png(fitted, subjects_dir, tmp_path, display):  #
                            size=(600, 400), show=False)
     try:
         assert isinstance(brain, mne.viz.Brain)
+        # four short colorbar labels (MNE's eight ran together) and the caption at
+        # the top left, above the surfaces (MNE's time label sat on the lower ones)
+        assert brain._scalar_bar.GetNumberOfLabels() == 4
+        assert brain._scalar_bar.GetLabelFormat() == "%.2g"
+        caption = brain._actors["text"]["title"]
+        assert caption.GetInput() == "component 0"
+        assert caption.GetPosition()[1] >= 0.85  # viewport units: its top 15 %
         fname = tmp_path / "component_0.png"
         brain.save_image(fname)
         image = plt.imread(fname)[..., :3]
@@ -77,6 +84,9 @@ def test_plot_component_flat_fallback(fitted, subjects_dir, monkeypatch):  # noq
     assert [ax.get_title() for ax in axes] == ["lh lateral", "rh lateral", "lh medial",
                                                "rh medial"]
     assert all(len(ax.collections[0].get_offsets()) == 642 for ax in axes)
+    assert fig._suptitle.get_text() == "component 2"
+    (bar,) = [ax for ax in fig.axes if ax.get_ylabel() == "group weight"]
+    assert 3 <= len(bar.get_yticks()) <= 5
     # "auto" falls back to the flat figure when pyvista is not installed
     monkeypatch.setattr(brain_mod, "find_spec", lambda name: None)
     fig = plot_component(maps, 0, subjects_dir=subjects_dir, hemi="lh", views="lateral",

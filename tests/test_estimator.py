@@ -68,8 +68,9 @@ def test_score_equals_exact_marginal_likelihood():
             b = module.feature_bias.double().numpy()
             D = module.noise_variance().double().numpy()
         order = module.layout.feature_order
-        Xi = X[:50][:, order]
-        exact = multivariate_normal(b, M @ M.T + np.diag(D)).logpdf(Xi)
+        Xi = X[:50][:, order] / model.scale_  # the module works in the model's units
+        exact = (multivariate_normal(b, M @ M.T + np.diag(D)).logpdf(Xi)
+                 - 5 * np.log(model.scale_))
         estimate = model.score_samples(X[:50], n_importance=4000)
         np.testing.assert_allclose(estimate, exact, atol=0.05)
         assert model.score(X[:50], n_importance=4000) == pytest.approx(exact.mean(), abs=0.02)
@@ -150,7 +151,7 @@ def test_restarts_are_the_single_fits_of_their_seeds(monkeypatch):
     model.fit(X)
     params = model._validated_params()
     layout = layout_for(model.groups_, params)
-    X_t = torch.as_tensor(X)
+    X_t = torch.as_tensor(X / model.scale_)  # the model's units
     for task in fits:
         trainer, history = _fitting.new_trainer(X_t, layout, params, task.seed)
         trainer.run(history)
@@ -181,7 +182,7 @@ def test_activated_input_generator(linear_data, tmp_path):
     columns = [list(module.layout.feature_order).index(f) for f in (3, 4, 5)]
     expected = torch.tanh(u[g]) @ V[:, :3] + module.feature_bias.detach()[columns]
     np.testing.assert_allclose(model.inverse_transform(z.numpy())[:, 3:],
-                               expected.numpy(), rtol=1e-5, atol=1e-6)
+                               expected.numpy() * model.scale_, rtol=1e-5, atol=1e-6)
     again = read_oivae(model.save(tmp_path / "tanh.h5"))
     assert again.activate_input
     np.testing.assert_array_equal(again.inverse_transform(z.numpy()),

@@ -17,17 +17,20 @@ import pytest
 import torch
 
 from mne_oivae import OIVAE, _model, read_oivae
-from mne_oivae._io import FORMAT_VERSION, read_state
+from mne_oivae._io import FORMAT_VERSION, OLDEST_READ_VERSION, read_state
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from make_golden import GOLDEN, GROUPS, MODELS, golden_data, outputs  # noqa: E402
+from make_golden import (GOLDEN, GROUPS, MODELS, SCALED, UNITS,  # noqa: E402
+                         golden_data, outputs)
+
+ALL = sorted(MODELS) + sorted(SCALED)
 
 RTOL, ATOL = 1e-6, 1e-6
 
 
 def _assert_golden_outputs(model, name):
     expected = np.load(GOLDEN / f"{name}_outputs.npz")
-    for key, value in outputs(model, golden_data()).items():
+    for key, value in outputs(model, golden_data(name)).items():
         np.testing.assert_allclose(value, expected[key], rtol=RTOL, atol=ATOL, err_msg=key)
 
 
@@ -39,7 +42,7 @@ def _one_bucket(n_rows, out_width):
     return 1e9  # all groups padded to the widest
 
 
-@pytest.mark.parametrize("name", sorted(MODELS))
+@pytest.mark.parametrize("name", ALL)
 def test_golden_files_read_with_the_same_outputs(name):
     fname = GOLDEN / f"{name}.h5"
     assert fname.stat().st_size < 25_000
@@ -51,7 +54,7 @@ def test_golden_files_read_with_the_same_outputs(name):
     _assert_golden_outputs(model, name)
 
 
-@pytest.mark.parametrize("name", sorted(MODELS))
+@pytest.mark.parametrize("name", ALL)
 @pytest.mark.parametrize("cost, n_buckets", [(_one_bucket_per_size, 4), (_one_bucket, 1)])
 def test_golden_files_read_in_any_bucket_layout(name, cost, n_buckets, monkeypatch):
     """Another size-bucket heuristic builds another layout from the same file."""
@@ -61,14 +64,41 @@ def test_golden_files_read_in_any_bucket_layout(name, cost, n_buckets, monkeypat
     _assert_golden_outputs(model, name)
 
 
-def test_golden_files_are_the_current_format():
-    """A new format version needs new golden files (``python tests/make_golden.py``)."""
+def test_golden_files_are_the_oldest_format_still_read():
+    """Format 3 files (before ``scale_``) read as fitted on the data as given."""
     import h5py
 
     for name in MODELS:
         with h5py.File(GOLDEN / f"{name}.h5", "r") as fid:
-            assert fid.attrs["format_version"] == FORMAT_VERSION
+            assert fid.attrs["format_version"] == OLDEST_READ_VERSION == 3
             assert not any(key.startswith("out_weights") for key in fid["arrays/module"])
+        assert read_oivae(GOLDEN / f"{name}.h5").scale_ == 1.0
+
+
+def test_golden_file_of_the_current_format_holds_the_scale():
+    import h5py
+
+    with h5py.File(GOLDEN / "scaled.h5", "r") as fid:
+        assert fid.attrs["format_version"] == FORMAT_VERSION
+    meta = read_state(GOLDEN / "scaled.h5", "model")[0]
+    assert FORMAT_VERSION == 4 and UNITS * 0.5 < meta["scale_"] < UNITS * 5
+    assert read_oivae(GOLDEN / "scaled.h5").scale_ == meta["scale_"]
+
+
+def test_saved_files_are_the_current_format_with_the_scale(tmp_path):
+    X = golden_data() * 1e-9
+    model = OIVAE(n_components=3, groups=GROUPS, n_iter=20, batch_size=16, n_init=1,
+                  random_state=0, verbose=False).fit(X)
+    model.save(tmp_path / "m.h5")
+    meta = read_state(tmp_path / "m.h5", "model")[0]
+    assert FORMAT_VERSION == 4 and meta["scale_"] == model.scale_
+    assert 1e-9 < model.scale_ < 1e-8
+    _assert_same_outputs(read_oivae(tmp_path / "m.h5"), model, X)
+
+
+def _assert_same_outputs(read, model, X):
+    for key, value in outputs(read, X).items():
+        np.testing.assert_allclose(value, outputs(model, X)[key], rtol=1e-6, err_msg=key)
 
 
 @pytest.mark.parametrize("name", sorted(MODELS))

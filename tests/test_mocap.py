@@ -429,6 +429,19 @@ def test_table2_formatting():
     # best oi-VAE (K=4) minus the VAE (the 4th model)
     assert bench.gains(scores) == dict(walk_gain_1=30.0, walk_gain_2=30.0,
                                        brisk_gain_1=30.0, brisk_gain_2=30.0)
+    # beside the paper's Table 2: two lines per model, ours (sums) then the paper's
+    beside = bench.format_beside_paper(scores).splitlines()
+    assert len(beside) == 2 + 2 * len(bench.MODELS)
+    assert beside[8].split()[:6] == ["VAE", "K=16", "ours", "-78", "-76", "-70"]
+    assert beside[9].split()[:5] == ["paper", "-3,518", "-251", "18", "114"]
+    assert beside[9].split()[5] == "-723,795" and beside[9].split()[-1] == "-"
+    # oi-VAE K=4 ahead of the VAE everywhere; the paper has the VAE ahead on the
+    # walk with 10 trials only
+    assert bench.order_agreement(scores) == dict(paper_walk_order_agrees="3/4",
+                                                 paper_brisk_order_agrees="4/4")
+    flipped = {key: -value for key, value in scores.items()}
+    assert bench.order_agreement(flipped) == dict(paper_walk_order_agrees="1/4",
+                                                  paper_brisk_order_agrees="0/4")
 
 
 def test_figures_statistics(skeleton):

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 from mne.utils import catch_logging
 
-from mne_oivae import OIVAE
+from mne_oivae import OIVAE, _fitting
 from mne_oivae.datasets import make_bars
 from mne_oivae.multi_fit import fit_cv_folds, fit_lam_path
 
@@ -41,9 +41,12 @@ def test_lam_path_is_the_separate_fits(bars, n_init):
     assert (path[2].group_weights_ == 0).sum() > (path[0].group_weights_ == 0).sum()
 
 
-def test_cv_folds_are_the_separate_fits(bars):
+def test_cv_folds_are_the_separate_fits(bars, monkeypatch):
+    """Fold i is OIVAE().fit(X[train_i]) with the data's scale taken on all of X."""
     X, groups = bars
     folds = fit_cv_folds(OIVAE(n_init=1, groups=groups, **KWARGS), X, cv=3)
+    assert {fold.model.scale_ for fold in folds} == {OIVAE(**KWARGS).fit(X).scale_}
+    monkeypatch.setattr(_fitting, "fit_scale", lambda X_train: folds[0].model.scale_)
     assert len(folds) == 3
     rows = np.sort(np.concatenate([fold.test for fold in folds]))
     np.testing.assert_array_equal(rows, np.arange(len(X)))

@@ -18,11 +18,10 @@ fit starts from another random seed.
 import itertools
 
 import matplotlib.pyplot as plt
-import mne
 import numpy as np
 from sklearn.model_selection import GridSearchCV, GroupKFold
 
-from mne_oivae import OIVAE, stc_to_groups
+from mne_oivae import OIVAE, fsaverage_subjects_dir, stc_to_groups
 from mne_oivae.datasets import make_bars, simulate_networks
 from mne_oivae.metrics import map_agreement
 from mne_oivae.presets import MEG_REGIONS
@@ -35,9 +34,7 @@ from mne_oivae.viz import plot_group_weights
 # planted networks (see :ref:`tut-meg-networks`), one time course per region.
 # Every time point is an observation (a row of ``X``); ``grouped.epochs`` says
 # which epoch (source estimate) each row comes from.
-subjects_dir = mne.get_config("SUBJECTS_DIR")
-if subjects_dir is None:
-    subjects_dir = mne.datasets.fetch_fsaverage().parent
+subjects_dir = fsaverage_subjects_dir()
 sim = simulate_networks(n_epochs=20, subjects_dir=subjects_dir, accept=True,
                         random_state=0)
 grouped = stc_to_groups(sim.stcs, sim.labels, src=sim.src)

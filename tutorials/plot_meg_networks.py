@@ -24,7 +24,8 @@ component) → the brain, or files for other tools
 # fsaverage and the HCP-MMP1 parcellation
 # ---------------------------------------
 # The template brain comes from :func:`mne.datasets.fetch_fsaverage` unless
-# ``SUBJECTS_DIR`` already holds ``fsaverage``. The 44 regions of the combined
+# ``SUBJECTS_DIR`` already holds ``fsaverage``
+# (:func:`~mne_oivae.fsaverage_subjects_dir` says what to do if it can't). The 44 regions of the combined
 # HCP-MMP1 parcellation (22 per hemisphere, without the medial wall) are read,
 # and downloaded if needed, by :func:`~mne_oivae.read_hcpmmp1_labels`;
 # ``accept=True`` accepts the parcellation's license (see :doc:`/cite`).
@@ -36,8 +37,9 @@ import mne
 import nibabel as nib
 import numpy as np
 
-from mne_oivae import (OIVAE, OIVAECV, component_maps, read_hcpmmp1_labels,
-                       save_component_maps, stc_to_groups, top_groups)
+from mne_oivae import (OIVAE, OIVAECV, component_maps, fsaverage_subjects_dir,
+                       read_hcpmmp1_labels, save_component_maps, stc_to_groups,
+                       top_groups)
 from mne_oivae.datasets import simulate_networks
 from mne_oivae.metrics import network_recovery_f1
 from mne_oivae.presets import MEG_REGIONS, MEG_REGIONS_LAMS
@@ -45,9 +47,7 @@ from mne_oivae.viz import (plot_component, plot_group_interactions, plot_group_w
                            plot_lam_selection)
 
 # sphinx_gallery_thumbnail_number = 4
-subjects_dir = mne.get_config("SUBJECTS_DIR")
-if subjects_dir is None:
-    subjects_dir = mne.datasets.fetch_fsaverage().parent
+subjects_dir = fsaverage_subjects_dir()
 labels = read_hcpmmp1_labels(subjects_dir, accept=True)
 print(f"{len(labels)} regions, e.g. {labels[0].name!r}")
 
@@ -180,7 +180,8 @@ truth = grouped.paint(membership)
 
 def brain_image(stc, index):
     brain = plot_component(stc, index, "fsaverage", subjects_dir, hemi="split",
-                           views=("lateral", "medial"), size=(700, 500), show=False)
+                           views=("lateral", "medial"), size=(700, 500), title="",
+                           show=False)  # the panel titles say what is shown
     if not isinstance(brain, mne.viz.Brain):  # 3D rendering not installed: 2D figure
         brain.canvas.draw()
         image = np.asarray(brain.canvas.buffer_rgba())

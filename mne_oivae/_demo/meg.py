@@ -11,7 +11,7 @@ from ..metrics import network_recovery_f1
 from ..presets import MEG_REGIONS, MEG_REGIONS_LAMS
 from ..selection import OIVAECV
 from ..results import top_groups
-from ..source import component_maps, stc_to_groups
+from ..source import component_maps, fsaverage_subjects_dir, stc_to_groups
 from ..viz._brain import plot_component, plot_group_interactions
 from ..viz._selection import plot_lam_selection
 
@@ -35,7 +35,8 @@ def run(out_dir, quick=False, *, subjects_dir=None, accept=False, random_state=0
         Fewer epochs and iterations (a smoke test; recovery may be partial).
     subjects_dir : path-like | None
         Subjects directory with fsaverage. ``None`` uses ``SUBJECTS_DIR`` and
-        otherwise downloads fsaverage with :func:`mne.datasets.fetch_fsaverage`.
+        otherwise downloads fsaverage with :func:`mne.datasets.fetch_fsaverage`
+        (see :func:`~mne_oivae.source.fsaverage_subjects_dir`).
     accept : bool
         Accept the HCP-MMP1 license if the parcellation must be downloaded
         (see :func:`mne_oivae.read_hcpmmp1_labels`).
@@ -52,9 +53,7 @@ def run(out_dir, quick=False, *, subjects_dir=None, accept=False, random_state=0
     matplotlib.use("Agg")
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    subjects_dir = mne.utils.get_subjects_dir(subjects_dir)
-    if subjects_dir is None:
-        subjects_dir = Path(mne.datasets.fetch_fsaverage(verbose=False)).parent
+    subjects_dir = fsaverage_subjects_dir(subjects_dir)
     sim = simulate_networks(n_epochs=5 if quick else 20, subjects_dir=subjects_dir,
                             accept=accept, random_state=random_state, verbose=False)
     grouped = stc_to_groups(sim.stcs, sim.labels, src=sim.src, verbose=False)
@@ -101,3 +100,4 @@ def run(out_dir, quick=False, *, subjects_dir=None, accept=False, random_state=0
     plot_group_interactions(model, n_lines=40, show=False).savefig(fname, dpi=100)
     print(f"Saved the region interaction circle to {fname}")
     return f1
+

@@ -14,10 +14,12 @@ from ._errors import MocapDataNotFoundError, MocapParseError
 from ._kinematics import forward_kinematics
 from ._load import (SUBJECT7_BRISK_WALK, SUBJECT7_WALKS, MocapTrials, fetch_cmu_mocap,
                     load_cmu_trials)
+from ._paper import PAPER_TABLE2, PAPER_TABLE2_TRIALS
 from ._scaler import ChannelScaler
 from ._tables import top_joints_table
 
 __all__ = ["BVHMotion", "Bone", "CMU_BVH_TO_ASF", "ChannelScaler", "MocapDataNotFoundError",
-           "MocapParseError", "MocapTrials", "Motion", "SUBJECT7_BRISK_WALK",
+           "MocapParseError", "MocapTrials", "Motion", "PAPER_TABLE2", "PAPER_TABLE2_TRIALS",
+           "SUBJECT7_BRISK_WALK",
            "SUBJECT7_WALKS", "Skeleton", "fetch_cmu_mocap", "forward_kinematics",
            "load_cmu_trials", "read_amc", "read_asf", "read_bvh", "top_joints_table"]

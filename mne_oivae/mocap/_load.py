@@ -8,6 +8,7 @@ import numpy as np
 import pooch
 from mne.utils import get_config, logger, verbose
 
+from .._download import missing_data_message
 from .._validation import check_int, validate_type
 from ..groups import GroupSpec
 from ._amc import read_amc
@@ -269,14 +270,12 @@ def _find_or_download(name, sub, folders, download, base_url):
                 return candidate
     base_url = base_url or os.environ.get(URL_ENV) or CMU_URL
     url = f"{base_url.rstrip('/')}/{sub}/{name}"
-    looked = ", ".join(str(f) for f in folders)
     fix = (f"Get the files from {CMU_URL}{sub}/ (or the zip of all ASF/AMC files, "
            f"see {CMU_INFO_URL}) and put them in one of those folders (directly or "
            f"in subjects/{sub}/), or pass path=<folder>, or set {PATH_ENV}.")
     if not download:
-        raise MocapDataNotFoundError(
-            f"Data not found: {name} is in none of: {looked}. Downloading is off "
-            f"(download=False). {fix}", searched=folders)
+        raise MocapDataNotFoundError(missing_data_message(
+            name, folders, fix, "downloading is off (download=False)"), searched=folders)
     target = folders[0] / "subjects" / sub
     logger.info(f"Downloading {url} to {target}")
     try:
@@ -284,9 +283,8 @@ def _find_or_download(name, sub, folders, download, base_url):
         fname = pooch.retrieve(url, known_hash=None, fname=name, path=target,
                                progressbar=logger.level <= logging.INFO)
     except OSError as exc:  # requests' errors (connection, HTTP status) are OSErrors
-        raise MocapDataNotFoundError(
-            f"Data not found: {name} is in none of: {looked}, and downloading it from "
-            f"{url} failed ({exc}). {fix}", searched=folders) from exc
+        raise MocapDataNotFoundError(missing_data_message(name, folders, fix, exc, url),
+                                     searched=folders) from None
     return Path(fname)
 
 

@@ -12,8 +12,8 @@ GIFTI and NIfTI files.
 
 from ._export import save_component_maps
 from ._groups import GroupedSource, stc_to_groups
-from ._hcpmmp1 import read_hcpmmp1_labels
+from ._hcpmmp1 import fsaverage_subjects_dir, read_hcpmmp1_labels
 from ._maps import component_maps
 
-__all__ = ["GroupedSource", "component_maps", "read_hcpmmp1_labels",
+__all__ = ["GroupedSource", "component_maps", "fsaverage_subjects_dir", "read_hcpmmp1_labels",
            "save_component_maps", "stc_to_groups"]

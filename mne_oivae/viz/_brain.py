@@ -13,11 +13,15 @@ from ..results import group_interactions
 
 _VIEW_SIDE = {("lh", "lateral"): -1, ("lh", "medial"): 1,
               ("rh", "lateral"): 1, ("rh", "medial"): -1}
+# MNE's default colorbar puts 8 three-digit labels on a short bar, where they run
+# together ("0.10.220.35..."): four short labels, clear of the surfaces below
+_COLORBAR = {"n_labels": 4, "fmt": "%.2g", "label_font_size": 20, "width": 0.5,
+             "position_x": 0.25, "position_y": 0.02, "height": 0.06}
 
 
 def plot_component(maps, component, subject="fsaverage", subjects_dir=None, *,
                    hemi="split", views=("lateral", "medial"), surface="inflated",
-                   cmap="Reds", size=(800, 600), backend="auto", show=True):
+                   cmap="Reds", size=(800, 600), backend="auto", title=None, show=True):
     """Show one component map on the cortical surface.
 
     Parameters
@@ -49,6 +53,9 @@ def plot_component(maps, component, subject="fsaverage", subjects_dir=None, *,
         seen from the side (no 3D dependencies). ``"auto"`` picks ``"brain"``
         when pyvista and pyvistaqt are installed and (on Linux) a display is
         set.
+    title : str | None
+        Caption, in the top left corner; ``None``: ``"component <component>"``,
+        ``""``: none.
     show : bool
         Show the window (or figure). With False the Brain renders off-screen,
         for scripts that only save images: use ``brain.save_image(fname)`` or
@@ -84,21 +91,29 @@ def plot_component(maps, component, subject="fsaverage", subjects_dir=None, *,
         backend = "brain" if _can_render_3d() else "flat"
         logger.info(f"Plotting component {component} with the {backend!r} backend")
     views = [views] if isinstance(views, str) else list(views)
+    title = f"component {component}" if title is None else title
     if backend == "flat":
         fig = _plot_flat(maps, component, peak, subject, subjects_dir, hemi, views,
-                         surface, cmap, size)
+                         surface, cmap, size, title)
         if show:
             import matplotlib.pyplot as plt
 
             plt.show()
         return fig
     clim = {"kind": "value", "lims": [0.1 * peak, 0.5 * peak, peak]}
-    return maps.plot(subject=subject, subjects_dir=subjects_dir, surface=surface,
-                     hemi=hemi, views=views, colormap=cmap, clim=clim,
-                     initial_time=float(maps.times[component]), time_viewer=False,
-                     show_traces=False, time_label=f"component {component}", size=size,
-                     background="white", backend="pyvistaqt",
-                     brain_kwargs={"show": show})
+    brain = maps.plot(subject=subject, subjects_dir=subjects_dir, surface=surface,
+                      hemi=hemi, views=views, colormap=cmap, clim=clim,
+                      initial_time=float(maps.times[component]), time_viewer=False,
+                      show_traces=False, time_label=None, size=size,
+                      background="white", backend="pyvistaqt",
+                      add_data_kwargs={"colorbar_kwargs": _COLORBAR},
+                      brain_kwargs={"show": show})
+    # in the top left corner, above the surfaces (MNE's time label sits on the
+    # lower ones)
+    if title:
+        brain.add_text(0.02, 0.9, title, name="title", color="black", font_size=14,
+                       row=0, col=0)
+    return brain
 
 
 def _can_render_3d():
@@ -109,8 +124,9 @@ def _can_render_3d():
 
 
 def _plot_flat(maps, component, peak, subject, subjects_dir, hemi, views, surface,
-               cmap, size):
+               cmap, size, title):
     import matplotlib.pyplot as plt
+    from matplotlib.ticker import MaxNLocator
 
     subjects_dir = Path(mne.utils.get_subjects_dir(subjects_dir, raise_error=True))
     hemis = ["lh", "rh"] if hemi in ("split", "both") else [hemi]
@@ -133,8 +149,8 @@ def _plot_flat(maps, component, peak, subject, subjects_dir, hemi, views, surfac
             ax.set(aspect="equal", title=f"{h} {view}")
             ax.set_axis_off()
     fig.colorbar(plt.cm.ScalarMappable(norm, cmap), ax=axes, shrink=0.6,
-                 label="group weight")
-    fig.suptitle(f"component {component}")
+                 label="group weight", ticks=MaxNLocator(4))
+    fig.suptitle(title)
     return fig
 
 
