@@ -98,7 +98,8 @@ def run_cell(changes, seed, names, subjects_dir, n_splits, preset):
     networks = plant(names, setting["n_networks"], setting["overlap"], rng)
     sim = simulate_networks(networks, n_epochs=setting["n_epochs"], n_times=100,
                             noise=setting["noise"], background=setting["background"],
-                            coupling=setting["coupling"], subjects_dir=subjects_dir, random_state=seed, verbose=False)
+                            coupling=setting["coupling"], subjects_dir=subjects_dir,
+                            random_state=seed, verbose=False)
     grouped = stc_to_groups(sim.stcs, sim.labels, src=sim.src, verbose=False)
     start = time.perf_counter()
     settings, lams = getattr(presets, preset), getattr(presets, f"{preset}_LAMS")
