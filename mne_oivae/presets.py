@@ -73,8 +73,8 @@ MEG_REGIONS_LAMS = (0.2, 0.1, 0.05, 0.02, 0.01, 0.005, 0.002)
 #: ``prior_scale=1`` -61.49, near the null model's -62.4); with nonlinear
 #: couplings the latent is used (KL 14-16 nats, 0.00 without the warm-up).
 #: Network recovery (``benchmarks/network_grid.py``): F1 1.000 on the
-#: monotone base case (seed 0); 0.577 on the nonlinear one (seeds 0-1), where
-#: the affine recipe scores 0.075 but amplitude-envelope correlation 0.768
+#: monotone base case (seed 0); 0.594 on the nonlinear one (seeds 0-2), where
+#: the affine recipe scores 0.075 but amplitude-envelope correlation 0.718
 #: (the model page says why). Its selection takes about five times the affine one's.
 MEG_REGIONS_DEEP = {"n_components": 20, "lam": 0.05, "group_latent_dim": 4,
                     "generator_hidden": (16,), "encoder_hidden": (32,), "prior_scale": 10.0,
