@@ -8,7 +8,10 @@ import mne
 import numpy as np
 from mne.utils import _check_option, _validate_type, logger, verbose
 
+from .._validation import check_int
 from ..groups import GroupSpec
+from ._envelope import amplitude_envelope, bandpass_epochs, check_band
+from ._leakage import symmetric_orthogonalize
 from ._stream import (ANY_STC, KINDS, CheckedStream, check_labels, check_stc,
                       label_name)
 
@@ -153,7 +156,8 @@ class GroupedSource:
 
 @verbose
 def stc_to_groups(stcs, labels, *, mode="mean_flip", src=None, atlas=None,
-                  standardize="features", verbose=None):
+                  orthogonalize=False, envelope=None, decim=1, standardize="features",
+                  verbose=None):
     """Turn source estimates and labels into grouped data for oi-VAE.
 
     Every time point of every source estimate is one observation, as in the
@@ -206,7 +210,9 @@ def stc_to_groups(stcs, labels, *, mode="mean_flip", src=None, atlas=None,
     -------
     grouped : GroupedSource
         ``grouped.groups`` goes to :class:`mne_oivae.OIVAE`, ``grouped.X``
-        (float32, ``(n_samples, n_features)``) to its ``fit``.
+        (float32, ``(n_samples, n_features)``) to its ``fit``, and
+        ``grouped.epochs`` to :meth:`mne_oivae.OIVAECV.fit` (with ``decim``,
+        one row per kept envelope sample).
 
     See Also
     --------
@@ -222,6 +228,12 @@ def stc_to_groups(stcs, labels, *, mode="mean_flip", src=None, atlas=None,
     >>> model.fit(grouped.X)  # doctest: +SKIP
     >>> maps = component_maps(model, grouped)  # doctest: +SKIP
 
+    Leakage-corrected alpha-band amplitude envelopes at 20 Hz, from estimates
+    at 100 Hz:
+
+    >>> grouped = stc_to_groups(stcs, labels, src=inv["src"], orthogonalize=True,
+    ...                         envelope=(8, 12), decim=5)  # doctest: +SKIP
+
     Cortical and subcortical regions of a mixed source space (cortex plus
     ``volume_label=["Left-Hippocampus", "Right-Hippocampus"]``):
 
@@ -231,6 +243,11 @@ def stc_to_groups(stcs, labels, *, mode="mean_flip", src=None, atlas=None,
     """
     _check_option("mode", mode, _LABEL_MODES + ("vertices",))
     _check_option("standardize", standardize, _STANDARDIZE)
+    _validate_type(orthogonalize, bool, "orthogonalize")
+    decim = check_int(decim, "decim", minimum=1)
+    if decim > 1 and envelope is None:
+        raise ValueError(f"decim={decim} down-samples envelopes: pass envelope=(low, "
+                         "high) too, or decimate the estimates yourself after a low-pass")
     labels = check_labels(labels)
     known_total = None
     if isinstance(stcs, (list, tuple)):
@@ -262,6 +279,10 @@ def stc_to_groups(stcs, labels, *, mode="mean_flip", src=None, atlas=None,
     if stream.n_stcs == 0:
         raise ValueError("stcs is an empty generator; it must yield at least one "
                          "SourceEstimate")
+    epochs = np.repeat(np.arange(stream.n_stcs), stream.n_times)
+    if orthogonalize or envelope is not None:
+        Y, epochs = _leakage_and_envelope(Y, epochs, 1.0 / stream.last.tstep,
+                                          orthogonalize, envelope, decim)
     mean, scale = _standardize_inplace(Y, standardize)
     names = [label_name(label) for label in labels]
     if mode == "vertices":
@@ -273,8 +294,21 @@ def stc_to_groups(stcs, labels, *, mode="mean_flip", src=None, atlas=None,
                 f"(mode={mode!r})")
     return GroupedSource(X=Y, groups=groups, mode=mode, kind=stream.kind,
                          vertices=stream.vertices, subject=stream.subject,
-                         epochs=np.repeat(np.arange(stream.n_stcs), stream.n_times),
+                         epochs=epochs,
                          group_rows=stream.group_rows, mean_=mean, scale_=scale)
+
+
+def _leakage_and_envelope(Y, epochs, sfreq, orthogonalize, band, decim):
+    """Band-pass, leakage correction and envelope of the feature matrix, in that order."""
+    Y = Y.astype(np.float64)
+    if band is not None:
+        check_band(band, sfreq)
+        Y = bandpass_epochs(Y, sfreq, band, epochs)
+    if orthogonalize:
+        Y = symmetric_orthogonalize(Y)
+    if band is not None:
+        Y, epochs = amplitude_envelope(Y, sfreq, decim=decim, epochs=epochs)
+    return Y.astype(np.float32), epochs
 
 
 def _label_blocks(stream, labels, src, mode):
