@@ -10,13 +10,13 @@ amplitude a shared latent drives). A cell is one of
 correction} x {monotone (linear-friendly), nonlinear couplings}; the features
 come from :func:`mne_oivae.stc_to_groups` (``mode="mean_flip"``;
 ``orthogonalize=True``; ``envelope=(8, 12), decim=5``). Methods:
-:class:`mne_oivae.OIVAECV` over ``MEG_REGIONS_LAMS`` with the ``MEG_REGIONS``
-preset, and every method of :mod:`mne_oivae.baselines` (FA, FastICA, PCA,
+:class:`mne_oivae.OIVAECV` with the ``MEG_REGIONS_DEEP`` preset (nonlinear
+generators) over its lams, or another preset (``--preset MEG_REGIONS``), and every method of :mod:`mne_oivae.baselines` (FA, FastICA, PCA,
 SparsePCA on the features; temporal ICA on envelopes and clustered
 orthogonalised amplitude-envelope correlation on the alpha-band time courses,
 orthogonalised too in the leakage-corrected cells), all with K = 20 components
 and scored by :func:`mne_oivae.metrics.network_recovery_f1` (mean over
-networks, threshold 0.5).
+networks, threshold :data:`mne_oivae.presets.NETWORK_THRESHOLD`).
 
 Prints one row per cell (mean F1 over seeds per method; ``chance``: F1 of
 random weights, what a method that sees nothing scores with 20 components),
@@ -35,7 +35,7 @@ writable subjects directory (``--subjects-dir`` or ``SUBJECTS_DIR``) and the
 sample recording's files (``--data-path``, else found or downloaded).
 
 Run: ``python benchmarks/sensor_networks.py [--seeds 0 1 2] [--cells "meg env orth nonlinear"]
-[--jobs 2] [--quick]``
+[--jobs 2] [--quick] [--preset MEG_REGIONS]``
 """
 
 import argparse
@@ -47,11 +47,11 @@ import numpy as np
 import torch
 from joblib import Parallel, delayed
 
-from mne_oivae import OIVAE, OIVAECV, stc_to_groups
+from mne_oivae import OIVAE, OIVAECV, presets, stc_to_groups
 from mne_oivae.baselines import BASELINES, baseline_group_weights
 from mne_oivae.datasets import simulate_recording
 from mne_oivae.metrics import network_recovery_f1
-from mne_oivae.presets import MEG_REGIONS, MEG_REGIONS_LAMS
+from mne_oivae.presets import NETWORK_THRESHOLD
 from mne_oivae.source import amplitude_envelope, symmetric_orthogonalize
 
 SENSORS = ("eeg", "meg")
@@ -60,7 +60,7 @@ LEAKAGE = ("raw", "orth")  # without, with symmetric orthogonalisation
 COUPLINGS = ("monotone", "nonlinear")
 CELLS = [" ".join(c) for c in itertools.product(SENSORS, FEATURES, LEAKAGE, COUPLINGS)]
 DECIM = 5
-THRESHOLD = 0.5
+MEG_PRESETS = ("MEG_REGIONS_DEEP", "MEG_REGIONS")
 METHODS = ("oivae", *BASELINES)
 
 
@@ -82,7 +82,7 @@ def run_recording(sensors, coupling, seed, cells, args):
                                 envelope=sim.band if features == "env" else None,
                                 decim=DECIM if features == "env" else 1, verbose=False)
         start = time.perf_counter()
-        model = OIVAECV(OIVAE(**MEG_REGIONS, groups=grouped.groups, random_state=seed),
+        model = OIVAECV(OIVAE(**args.settings, groups=grouped.groups, random_state=seed),
                         lams=args.lams, cv=args.folds, verbose=False).fit(
             grouped.X, epochs=grouped.epochs)
         fit_s = time.perf_counter() - start
@@ -91,11 +91,12 @@ def run_recording(sensors, coupling, seed, cells, args):
         for method in BASELINES:
             X, epochs = ((band_tc, np.repeat(np.arange(len(sim.stcs)), sim.stcs[0].shape[1]))
                          if method in ("envelope_ica", "aec") else (grouped.X, None))
-            weights[method] = baseline_group_weights(method, X, MEG_REGIONS["n_components"],
+            weights[method] = baseline_group_weights(method, X, args.settings["n_components"],
                                                      epochs=epochs, random_state=seed)
-        f1 = {m: network_recovery_f1(sim.true_sets, w, threshold=THRESHOLD)[0].mean()
+        f1 = {m: network_recovery_f1(sim.true_sets, w, threshold=NETWORK_THRESHOLD)[0].mean()
               for m, w in weights.items()}
-        f1["chance"] = _chance(sim.true_sets, len(sim.labels), seed)
+        f1["chance"] = _chance(sim.true_sets, len(sim.labels),
+                                args.settings["n_components"], seed)
         out[cell] = (f1, _leakage(sim, orth), fit_s, sim_s)
     return out
 
@@ -124,10 +125,10 @@ def _leakage(sim, orth):
     return tuple(np.abs(np.corrcoef(x.T)[pairs]).mean() for x in (true, est))
 
 
-def _chance(true_sets, n_groups, seed):
+def _chance(true_sets, n_groups, n_components, seed):
     """F1 of random weights: what a method that sees nothing scores."""
-    weights = np.random.default_rng(seed).uniform(size=(n_groups, MEG_REGIONS["n_components"]))
-    return network_recovery_f1(true_sets, weights, threshold=THRESHOLD)[0].mean()
+    weights = np.random.default_rng(seed).uniform(size=(n_groups, n_components))
+    return network_recovery_f1(true_sets, weights, threshold=NETWORK_THRESHOLD)[0].mean()
 
 
 def main(argv=None):
@@ -140,16 +141,20 @@ def main(argv=None):
                         help="smoke test: ico-3, 6 epochs, 2 lams (not results)")
     parser.add_argument("--folds", type=int, default=3, help="cross-validation folds")
     parser.add_argument("--snr", type=float, default=1.0)
+    parser.add_argument("--preset", default=MEG_PRESETS[0], choices=MEG_PRESETS,
+                        help="oi-VAE's settings and lams (PRESET_LAMS) in mne_oivae.presets")
     parser.add_argument("--subjects-dir", default=None)
     parser.add_argument("--data-path", default=None)
     args = parser.parse_args(argv)
-    args.spacing, args.n_epochs, args.lams = "ico4", 10, MEG_REGIONS_LAMS
+    args.settings = getattr(presets, args.preset)
+    args.spacing, args.n_epochs = "ico4", 10
+    args.lams = getattr(presets, f"{args.preset}_LAMS")
     if args.quick:
         args.spacing, args.n_epochs = "ico3", 6
-        args.lams = MEG_REGIONS_LAMS[1::3]
+        args.lams = args.lams[1::3]
     mne.set_log_level("WARNING")
     print(f"oi-VAE: OIVAECV over lams {args.lams}, {args.folds} folds of whole epochs; "
-          f"settings {MEG_REGIONS}; seeds {args.seeds}; {args.spacing}, "
+          f"settings {args.preset} = {args.settings}; seeds {args.seeds}; {args.spacing}, "
           f"{args.n_epochs} epochs x 4 s, snr {args.snr}")
     recordings = sorted({(c.split()[0], c.split()[3]) for c in args.cells})
     jobs = [(s, c, seed) for s, c in recordings for seed in args.seeds]

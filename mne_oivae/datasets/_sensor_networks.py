@@ -57,7 +57,9 @@ class SimulatedRecording:
 
     Examples
     --------
-    See :ref:`physics`.
+    >>> sim = simulate_recording(sensors="eeg", subjects_dir=subjects_dir)  # doctest: +SKIP
+    >>> sim.true_sets  # doctest: +SKIP
+    [array([ 0, 23,  1, 24]), array([ 9, 32, 10, 33]), ...]
     """
 
     raw: mne.io.BaseRaw = field(repr=False)

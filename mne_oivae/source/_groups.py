@@ -196,6 +196,25 @@ def stc_to_groups(stcs, labels, *, mode="mean_flip", src=None, atlas=None,
         volume source space was set up on (``mri=`` of
         :func:`mne.setup_volume_source_space`), e.g. the subject's
         ``mri/aseg.mgz``. Required by volume estimates and by volume regions.
+    orthogonalize : bool
+        Leakage correction: symmetric orthogonalisation of the time courses of
+        all groups together (:func:`mne_oivae.source.symmetric_orthogonalize`,
+        amplitude-preserving; after the band-pass when ``envelope`` is given,
+        as in Colclough et al. 2015). Removes zero-lag correlation between
+        regions, which inverse solutions create between neighbours (and real
+        zero-lag coupling with it). Needs at least as many time points as
+        features, and features of full rank.
+    envelope : tuple of float | None
+        ``(low, high)`` in Hz: the features become the amplitude envelopes of
+        the time courses in that band (band-pass with MNE's filter, Hilbert
+        amplitude, within every estimate; see
+        :func:`mne_oivae.source.amplitude_envelope`), e.g. ``(8, 12)`` for
+        alpha. The band must lie below the estimates' Nyquist frequency.
+    decim : int
+        With ``envelope``: keep every ``decim``-th envelope sample (after an
+        anti-alias low-pass). The envelope of a band of width B varies slower
+        than B, so e.g. ``decim=5`` at 100 Hz keeps a 4-Hz-wide band's
+        envelope.
     standardize : ``"features"`` | ``"global"`` | None
         How the raw features ``Y`` (amplitudes around 1e-9 Am) become ``X =
         (Y - mean_) / scale_``: ``"features"`` (default) z-scores every column
