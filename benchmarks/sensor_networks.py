@@ -98,6 +98,9 @@ def run_recording(sensors, coupling, seed, cells, args):
         f1["chance"] = _chance(sim.true_sets, len(sim.labels),
                                 args.settings["n_components"], seed)
         out[cell] = (f1, _leakage(sim, orth), fit_s, sim_s)
+        print(f"  done: {cell}, seed {seed}: oivae {f1['oivae']:.3f}, best baseline "
+              f"{max(f1[m] for m in BASELINES):.3f}, lam {model.lam_:.3g}, fit {fit_s:.0f} s",
+              flush=True)
     return out
 
 
