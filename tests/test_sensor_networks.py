@@ -99,3 +99,19 @@ def test_recording_errors(subjects_dir, data_path, cache_dir, eeg_info):  # noqa
                            data_path=data_path)
     with pytest.raises(ValueError, match="'sensors'"):
         simulate_recording(sensors="ecog", subjects_dir=subjects_dir, data_path=data_path)
+
+
+@pytest.mark.slow
+def test_meg_recording(subjects_dir, data_path, cache_dir):  # noqa: F811
+    # builds the one-layer BEM solution of fsaverage once (minutes), then the MEG forward
+    sim = simulate_recording(sensors="meg", coupling="monotone", n_epochs=3,
+                             spacing="ico3", method="eLORETA", subjects_dir=subjects_dir,
+                             data_path=data_path, cache_dir=cache_dir, random_state=0,
+                             verbose=False)
+    assert len(sim.raw.ch_names) == 306 and sim.fwd["nsource"] == 1284
+    assert len(list((cache_dir / "forward").glob("*bem-sol.fif"))) == 1
+    grouped = stc_to_groups(sim.stcs, sim.labels, src=sim.src, standardize=None,
+                            verbose=False)
+    members = np.concatenate(sim.true_sets)
+    fidelity = [abs(np.corrcoef(sim.activity[:, r], grouped.X[:, r])[0, 1]) for r in members]
+    assert np.median(fidelity) > 0.3
