@@ -8,7 +8,10 @@ import mne
 import numpy as np
 from mne.utils import _check_option, _validate_type, logger, verbose
 
+from .._validation import check_int
 from ..groups import GroupSpec
+from ._envelope import amplitude_envelope, bandpass_epochs, check_band
+from ._leakage import symmetric_orthogonalize
 from ._stream import (ANY_STC, KINDS, CheckedStream, check_labels, check_stc,
                       label_name)
 
@@ -153,7 +156,8 @@ class GroupedSource:
 
 @verbose
 def stc_to_groups(stcs, labels, *, mode="mean_flip", src=None, atlas=None,
-                  standardize="features", verbose=None):
+                  orthogonalize=False, envelope=None, decim=1, standardize="features",
+                  verbose=None):
     """Turn source estimates and labels into grouped data for oi-VAE.
 
     Every time point of every source estimate is one observation, as in the
@@ -192,6 +196,25 @@ def stc_to_groups(stcs, labels, *, mode="mean_flip", src=None, atlas=None,
         volume source space was set up on (``mri=`` of
         :func:`mne.setup_volume_source_space`), e.g. the subject's
         ``mri/aseg.mgz``. Required by volume estimates and by volume regions.
+    orthogonalize : bool
+        Leakage correction: symmetric orthogonalisation of the time courses of
+        all groups together (:func:`mne_oivae.source.symmetric_orthogonalize`,
+        amplitude-preserving; after the band-pass when ``envelope`` is given,
+        as in Colclough et al. 2015). Removes zero-lag correlation between
+        regions, which inverse solutions create between neighbours (and real
+        zero-lag coupling with it). Needs at least as many time points as
+        features, and features of full rank.
+    envelope : tuple of float | None
+        ``(low, high)`` in Hz: the features become the amplitude envelopes of
+        the time courses in that band (band-pass with MNE's filter, Hilbert
+        amplitude, within every estimate; see
+        :func:`mne_oivae.source.amplitude_envelope`), e.g. ``(8, 12)`` for
+        alpha. The band must lie below the estimates' Nyquist frequency.
+    decim : int
+        With ``envelope``: keep every ``decim``-th envelope sample (after an
+        anti-alias low-pass). The envelope of a band of width B varies slower
+        than B, so e.g. ``decim=5`` at 100 Hz keeps a 4-Hz-wide band's
+        envelope.
     standardize : ``"features"`` | ``"global"`` | None
         How the raw features ``Y`` (amplitudes around 1e-9 Am) become ``X =
         (Y - mean_) / scale_``: ``"features"`` (default) z-scores every column
@@ -206,7 +229,9 @@ def stc_to_groups(stcs, labels, *, mode="mean_flip", src=None, atlas=None,
     -------
     grouped : GroupedSource
         ``grouped.groups`` goes to :class:`mne_oivae.OIVAE`, ``grouped.X``
-        (float32, ``(n_samples, n_features)``) to its ``fit``.
+        (float32, ``(n_samples, n_features)``) to its ``fit``, and
+        ``grouped.epochs`` to :meth:`mne_oivae.OIVAECV.fit` (with ``decim``,
+        one row per kept envelope sample).
 
     See Also
     --------
@@ -222,6 +247,12 @@ def stc_to_groups(stcs, labels, *, mode="mean_flip", src=None, atlas=None,
     >>> model.fit(grouped.X)  # doctest: +SKIP
     >>> maps = component_maps(model, grouped)  # doctest: +SKIP
 
+    Leakage-corrected alpha-band amplitude envelopes at 20 Hz, from estimates
+    at 100 Hz:
+
+    >>> grouped = stc_to_groups(stcs, labels, src=inv["src"], orthogonalize=True,
+    ...                         envelope=(8, 12), decim=5)  # doctest: +SKIP
+
     Cortical and subcortical regions of a mixed source space (cortex plus
     ``volume_label=["Left-Hippocampus", "Right-Hippocampus"]``):
 
@@ -231,6 +262,11 @@ def stc_to_groups(stcs, labels, *, mode="mean_flip", src=None, atlas=None,
     """
     _check_option("mode", mode, _LABEL_MODES + ("vertices",))
     _check_option("standardize", standardize, _STANDARDIZE)
+    _validate_type(orthogonalize, bool, "orthogonalize")
+    decim = check_int(decim, "decim", minimum=1)
+    if decim > 1 and envelope is None:
+        raise ValueError(f"decim={decim} down-samples envelopes: pass envelope=(low, "
+                         "high) too, or decimate the estimates yourself after a low-pass")
     labels = check_labels(labels)
     known_total = None
     if isinstance(stcs, (list, tuple)):
@@ -262,6 +298,10 @@ def stc_to_groups(stcs, labels, *, mode="mean_flip", src=None, atlas=None,
     if stream.n_stcs == 0:
         raise ValueError("stcs is an empty generator; it must yield at least one "
                          "SourceEstimate")
+    epochs = np.repeat(np.arange(stream.n_stcs), stream.n_times)
+    if orthogonalize or envelope is not None:
+        Y, epochs = _leakage_and_envelope(Y, epochs, 1.0 / stream.last.tstep,
+                                          orthogonalize, envelope, decim)
     mean, scale = _standardize_inplace(Y, standardize)
     names = [label_name(label) for label in labels]
     if mode == "vertices":
@@ -273,8 +313,21 @@ def stc_to_groups(stcs, labels, *, mode="mean_flip", src=None, atlas=None,
                 f"(mode={mode!r})")
     return GroupedSource(X=Y, groups=groups, mode=mode, kind=stream.kind,
                          vertices=stream.vertices, subject=stream.subject,
-                         epochs=np.repeat(np.arange(stream.n_stcs), stream.n_times),
+                         epochs=epochs,
                          group_rows=stream.group_rows, mean_=mean, scale_=scale)
+
+
+def _leakage_and_envelope(Y, epochs, sfreq, orthogonalize, band, decim):
+    """Band-pass, leakage correction and envelope of the feature matrix, in that order."""
+    Y = Y.astype(np.float64)
+    if band is not None:
+        check_band(band, sfreq)
+        Y = bandpass_epochs(Y, sfreq, band, epochs)
+    if orthogonalize:
+        Y = symmetric_orthogonalize(Y)
+    if band is not None:
+        Y, epochs = amplitude_envelope(Y, sfreq, decim=decim, epochs=epochs)
+    return Y.astype(np.float32), epochs
 
 
 def _label_blocks(stream, labels, src, mode):

@@ -1,0 +1,197 @@
+"""Planted rhythmic networks through the MEG/EEG physics: oi-VAE vs the methods MEG users use.
+
+Every seed simulates a recording with
+:func:`mne_oivae.datasets.simulate_recording` (fsaverage ico-4, forward model
+of MNE's sample recording's 306 MEG or 60 EEG sensors, real sample noise
+covariance, dSPM on 10 epochs of 4 s at 100 Hz; four random networks of 3-4
+of the HCP-MMP1 combined regions (``networks=4``), whose slow activity and alpha-rhythm
+amplitude a shared latent drives). A cell is one of
+{EEG, MEG} x {time courses, alpha envelopes} x {without, with leakage
+correction} x {monotone (linear-friendly), nonlinear couplings}; the features
+come from :func:`mne_oivae.stc_to_groups` (``mode="mean_flip"``;
+``orthogonalize=True``; ``envelope=(8, 12), decim=5``). Methods:
+:class:`mne_oivae.OIVAECV` with the ``MEG_REGIONS_DEEP`` preset (nonlinear
+generators) over its lams, or another preset (``--preset MEG_REGIONS``), and every method of :mod:`mne_oivae.baselines` (FA, FastICA, PCA,
+SparsePCA on the features; temporal ICA on envelopes and clustered
+orthogonalised amplitude-envelope correlation on the alpha-band time courses,
+orthogonalised too in the leakage-corrected cells), all with K = 20 components
+and scored by :func:`mne_oivae.metrics.network_recovery_f1` (mean over
+networks, threshold :data:`mne_oivae.presets.NETWORK_THRESHOLD`).
+
+Prints one row per cell (mean F1 over seeds per method; ``chance``: F1 of
+random weights, what a method that sees nothing scores with 20 components),
+the leakage (mean |r| of the alpha envelopes of regions that share no network:
+in the true activity, and in the estimates without or with the correction),
+and the last line
+``cells=<n> oivae_wins=<n> oivae_f1=<mean> best_baseline_f1=<mean>
+nonlinear_oivae_f1=<mean> nonlinear_best_baseline_f1=<mean>`` (a win: oi-VAE
+at or above every baseline in the cell; best baseline: the one with the best
+mean over the cells considered).
+
+The forward models are built once and cached (see
+:func:`mne_oivae.datasets.make_fsaverage_forward`; the first MEG run takes
+several minutes more). Needs fsaverage with the HCP-MMP1 annotations in a
+writable subjects directory (``--subjects-dir`` or ``SUBJECTS_DIR``) and the
+sample recording's files (``--data-path``, else found or downloaded).
+
+Run: ``python benchmarks/sensor_networks.py [--seeds 0 1 2] [--cells "meg env orth nonlinear"]
+[--jobs 2] [--quick] [--preset MEG_REGIONS]``
+"""
+
+import argparse
+import itertools
+import time
+
+import mne
+import numpy as np
+import torch
+from joblib import Parallel, delayed
+
+from mne_oivae import OIVAE, OIVAECV, presets, stc_to_groups
+from mne_oivae.baselines import BASELINES, baseline_group_weights
+from mne_oivae.datasets import simulate_recording
+from mne_oivae.metrics import network_recovery_f1
+from mne_oivae.presets import NETWORK_THRESHOLD
+from mne_oivae.source import amplitude_envelope, symmetric_orthogonalize
+
+SENSORS = ("eeg", "meg")
+FEATURES = ("tc", "env")  # label time courses, alpha amplitude envelopes
+LEAKAGE = ("raw", "orth")  # without, with symmetric orthogonalisation
+COUPLINGS = ("monotone", "nonlinear")
+CELLS = [" ".join(c) for c in itertools.product(SENSORS, FEATURES, LEAKAGE, COUPLINGS)]
+DECIM = 5
+MEG_PRESETS = ("MEG_REGIONS_DEEP", "MEG_REGIONS")
+METHODS = ("oivae", *BASELINES)
+
+
+def run_recording(sensors, coupling, seed, cells, args):
+    """One simulated recording, every requested feature/leakage variant of it."""
+    torch.set_num_threads(1)
+    mne.set_log_level("WARNING")
+    start = time.perf_counter()
+    sim = simulate_recording(4, sensors=sensors, coupling=coupling,
+                             n_epochs=args.n_epochs, spacing=args.spacing, snr=args.snr,
+                             subjects_dir=args.subjects_dir, data_path=args.data_path,
+                             random_state=seed, verbose=False)
+    sim_s = time.perf_counter() - start
+    out = {}
+    for cell in cells:
+        _, features, leakage, _ = cell.split()
+        orth = leakage == "orth"
+        grouped = stc_to_groups(sim.stcs, sim.labels, src=sim.src, orthogonalize=orth,
+                                envelope=sim.band if features == "env" else None,
+                                decim=DECIM if features == "env" else 1, verbose=False)
+        start = time.perf_counter()
+        model = OIVAECV(OIVAE(**args.settings, groups=grouped.groups, random_state=seed),
+                        lams=args.lams, cv=args.folds, verbose=False).fit(
+            grouped.X, epochs=grouped.epochs)
+        fit_s = time.perf_counter() - start
+        band_tc = _band_limited(sim, orth)
+        weights = {"oivae": model.group_weights_}
+        for method in BASELINES:
+            X, epochs = ((band_tc, np.repeat(np.arange(len(sim.stcs)), sim.stcs[0].shape[1]))
+                         if method in ("envelope_ica", "aec") else (grouped.X, None))
+            weights[method] = baseline_group_weights(method, X, args.settings["n_components"],
+                                                     epochs=epochs, random_state=seed)
+        f1 = {m: network_recovery_f1(sim.true_sets, w, threshold=NETWORK_THRESHOLD)[0].mean()
+              for m, w in weights.items()}
+        f1["chance"] = _chance(sim.true_sets, len(sim.labels),
+                                args.settings["n_components"], seed)
+        out[cell] = (f1, _leakage(sim, orth), fit_s, sim_s)
+        print(f"  done: {cell}, seed {seed}: oivae {f1['oivae']:.3f}, best baseline "
+              f"{max(f1[m] for m in BASELINES):.3f}, lam {model.lam_:.3g}, fit {fit_s:.0f} s",
+              flush=True)
+    return out
+
+
+def _band_limited(sim, orth):
+    """Alpha-band label time courses (orthogonalised in the corrected cells)."""
+    tc = stc_to_groups(sim.stcs, sim.labels, src=sim.src, standardize=None,
+                       verbose=False).X.astype(np.float64)
+    n_times = sim.stcs[0].shape[1]
+    sfreq = 1.0 / sim.stcs[0].tstep
+    tc = np.concatenate([mne.filter.filter_data(tc[i:i + n_times].T, sfreq, *sim.band,
+                                                verbose=False).T
+                         for i in range(0, len(tc), n_times)])
+    return symmetric_orthogonalize(tc) if orth else tc
+
+
+def _leakage(sim, orth):
+    """Mean |r| of alpha envelopes between regions that share no network: true, estimated."""
+    in_network = np.zeros(len(sim.labels), bool)
+    in_network[np.concatenate(sim.true_sets)] = True
+    pairs = np.triu(np.outer(~in_network, ~in_network), 1)
+    sfreq = 1.0 / sim.stcs[0].tstep
+    epochs = np.repeat(np.arange(len(sim.stcs)), sim.stcs[0].shape[1])
+    true, _ = amplitude_envelope(sim.activity, sfreq, sim.band, decim=DECIM, epochs=epochs)
+    est, _ = amplitude_envelope(_band_limited(sim, orth), sfreq, decim=DECIM, epochs=epochs)
+    return tuple(np.abs(np.corrcoef(x.T)[pairs]).mean() for x in (true, est))
+
+
+def _chance(true_sets, n_groups, n_components, seed):
+    """F1 of random weights: what a method that sees nothing scores."""
+    weights = np.random.default_rng(seed).uniform(size=(n_groups, n_components))
+    return network_recovery_f1(true_sets, weights, threshold=NETWORK_THRESHOLD)[0].mean()
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
+    parser.add_argument("--cells", nargs="+", default=CELLS, choices=CELLS,
+                        metavar="CELL", help='e.g. "meg env orth nonlinear"')
+    parser.add_argument("--jobs", type=int, default=1, help="recordings run in parallel")
+    parser.add_argument("--quick", action="store_true",
+                        help="smoke test: ico-3, 6 epochs, 2 lams (not results)")
+    parser.add_argument("--folds", type=int, default=3, help="cross-validation folds")
+    parser.add_argument("--snr", type=float, default=1.0)
+    parser.add_argument("--preset", default=MEG_PRESETS[0], choices=MEG_PRESETS,
+                        help="oi-VAE's settings and lams (PRESET_LAMS) in mne_oivae.presets")
+    parser.add_argument("--subjects-dir", default=None)
+    parser.add_argument("--data-path", default=None)
+    args = parser.parse_args(argv)
+    args.settings = getattr(presets, args.preset)
+    args.spacing, args.n_epochs = "ico4", 10
+    args.lams = getattr(presets, f"{args.preset}_LAMS")
+    if args.quick:
+        args.spacing, args.n_epochs = "ico3", 6
+        args.lams = args.lams[1::3]
+    mne.set_log_level("WARNING")
+    print(f"oi-VAE: OIVAECV over lams {args.lams}, {args.folds} folds of whole epochs; "
+          f"settings {args.preset} = {args.settings}; seeds {args.seeds}; {args.spacing}, "
+          f"{args.n_epochs} epochs x 4 s, snr {args.snr}")
+    recordings = sorted({(c.split()[0], c.split()[3]) for c in args.cells})
+    jobs = [(s, c, seed) for s, c in recordings for seed in args.seeds]
+    results = Parallel(n_jobs=args.jobs)(
+        delayed(run_recording)(s, c, seed, [cell for cell in args.cells
+                                            if cell.split()[0] == s
+                                            and cell.split()[3] == c], args)
+        for s, c, seed in jobs)
+    merged = {}
+    for (s, c, seed), out in zip(jobs, results):
+        for cell, value in out.items():
+            merged.setdefault(cell, []).append(value)
+    print(f"{'cell':<28}" + "".join(f"{m:>13}" for m in METHODS) + f"{'chance':>8}"
+          + "   envelope |r| of no-network pairs: true / estimated   [s/fit, s/sim]")
+    table, wins = [], 0
+    for cell in args.cells:
+        rows = merged[cell]
+        row = np.array([[f1[m] for m in METHODS] for f1, *_ in rows]).mean(axis=0)
+        leak = np.mean([lk for _, lk, _, _ in rows], axis=0)
+        table.append(row)
+        wins += bool(row[0] >= row[1:].max() - 1e-9)
+        chance = np.mean([f1["chance"] for f1, *_ in rows])
+        print(f"{cell:<28}" + "".join(f"{v:13.3f}" for v in row) + f"{chance:8.3f}"
+              + f"   {leak[0]:.3f} / {leak[1]:.3f}   "
+              f"[{np.mean([r[2] for r in rows]):.0f}, {np.mean([r[3] for r in rows]):.0f}]",
+              flush=True)
+    table = np.array(table)
+    means = table.mean(axis=0)
+    print(f"{'mean':<28}" + "".join(f"{v:13.3f}" for v in means))
+    nonlinear = np.array(["nonlinear" in cell for cell in args.cells])
+    nl = table[nonlinear].mean(axis=0) if nonlinear.any() else np.full(len(METHODS), np.nan)
+    print(f"cells={len(table)} oivae_wins={wins} oivae_f1={means[0]:.3f} "
+          f"best_baseline_f1={means[1:].max():.3f} nonlinear_oivae_f1={nl[0]:.3f} "
+          f"nonlinear_best_baseline_f1={nl[1:].max():.3f}")
+
+if __name__ == "__main__":
+    main()

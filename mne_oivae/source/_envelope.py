@@ -1,0 +1,117 @@
+"""Band-limited amplitude envelopes of region time courses."""
+
+import numpy as np
+from mne.filter import filter_data
+from scipy.signal import hilbert
+
+from .._validation import check_float, check_int
+
+
+def check_band(band, sfreq):
+    """The band as two floats, 0 < low < high < Nyquist."""
+    try:
+        low, high = (float(f) for f in band)
+    except (TypeError, ValueError):
+        raise TypeError(f"band must be a pair of frequencies (low, high) in Hz, got "
+                        f"{band!r}") from None
+    if not 0 < low < high:
+        raise ValueError(f"band must satisfy 0 < low < high, got ({low}, {high}) Hz")
+    if high >= sfreq / 2:
+        raise ValueError(f"band ({low}, {high}) Hz reaches the Nyquist frequency "
+                         f"{sfreq / 2:g} Hz of data sampled at {sfreq:g} Hz: choose a "
+                         "band below it, or estimates sampled faster")
+    return low, high
+
+
+def bandpass(X, sfreq, band):
+    """Zero-phase FIR band-pass of every column (:func:`mne.filter.filter_data`)."""
+    low, high = check_band(band, sfreq)
+    return filter_data(X.T, sfreq, low, high, verbose=False).T
+
+
+def amplitude_envelope(X, sfreq, band=None, *, decim=1, epochs=None):
+    """Amplitude envelopes of time courses: band-pass, Hilbert amplitude, down-sample.
+
+    Amplitude-envelope networks (Brookes et al. 2011; Hipp et al. 2012) are
+    found in how the power of a rhythm, not its phase, co-varies between
+    regions. Every column is band-passed (:func:`mne.filter.filter_data`, zero
+    phase FIR), its analytic signal's modulus taken (:func:`scipy.signal.hilbert`)
+    and, with ``decim > 1``, low-passed below the new Nyquist frequency and
+    down-sampled. Epochs are processed one by one (no filter or Hilbert
+    transform runs across an epoch boundary).
+
+    Parameters
+    ----------
+    X : array-like, shape (n_samples, n_regions)
+        Time courses, one column per region, rows in time order.
+    sfreq : float
+        Sampling frequency of ``X`` in Hz.
+    band : tuple of float | None
+        ``(low, high)`` pass band in Hz, e.g. ``(8, 12)`` for alpha; ``None``
+        takes ``X`` as already band-limited.
+    decim : int
+        Keep every ``decim``-th envelope sample (after an anti-alias low-pass
+        at 0.4 times the new sampling frequency).
+    epochs : array-like of int, shape (n_samples,) | None
+        Epoch of every row (e.g. ``GroupedSource.epochs``); rows of one epoch
+        must be contiguous. ``None``: one continuous recording.
+
+    Returns
+    -------
+    envelope : ndarray of float64, shape (n_out, n_regions)
+        The amplitude envelopes.
+    epochs : ndarray of int, shape (n_out,)
+        Epoch of every envelope row (all 0 when ``epochs`` is None).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from mne_oivae.source import amplitude_envelope
+    >>> t = np.arange(2000) / 200.0
+    >>> am = (1 + 0.5 * np.sin(2 * np.pi * 0.5 * t)) * np.sin(2 * np.pi * 10 * t)
+    >>> env, _ = amplitude_envelope(am[:, None], 200.0, (8, 12), decim=10)
+    >>> env.shape
+    (200, 1)
+    """
+    X = np.asarray(X, dtype=np.float64)
+    if X.ndim != 2 or not np.isfinite(X).all():
+        raise ValueError(f"X must be a finite 2D array (n_samples, n_regions), got shape "
+                         f"{X.shape}")
+    sfreq = check_float(sfreq, "sfreq", minimum=0, strict=True)
+    decim = check_int(decim, "decim", minimum=1)
+    if band is not None:
+        check_band(band, sfreq)
+    pieces, labels = [], []
+    for rows in epoch_rows(epochs, X.shape[0]):
+        x = X[rows]
+        if band is not None:
+            x = bandpass(x, sfreq, band)
+        env = np.abs(hilbert(x, axis=0))
+        if decim > 1:
+            env = filter_data(env.T, sfreq, None, 0.4 * sfreq / decim, verbose=False).T
+            env = env[::decim]
+        pieces.append(env)
+        labels.append(np.full(len(env), 0 if epochs is None else epochs[rows.start]))
+    return np.concatenate(pieces), np.concatenate(labels)
+
+
+def bandpass_epochs(X, sfreq, band, epochs=None):
+    """:func:`bandpass` within every epoch (see :func:`amplitude_envelope`)."""
+    out = np.empty(X.shape)
+    for rows in epoch_rows(epochs, X.shape[0]):
+        out[rows] = bandpass(X[rows], sfreq, band)
+    return out
+
+
+def epoch_rows(epochs, n_samples):
+    """One slice of rows per epoch; the rows of every epoch must be contiguous."""
+    if epochs is None:
+        return [slice(0, n_samples)]
+    epochs = np.asarray(epochs)
+    if epochs.shape != (n_samples,):
+        raise ValueError(f"epochs must give one epoch index per row of X ({n_samples}), "
+                         f"got shape {epochs.shape}")
+    bounds = np.flatnonzero(np.r_[True, epochs[1:] != epochs[:-1], True])
+    if len(bounds) - 1 != len(np.unique(epochs)):
+        raise ValueError("the rows of every epoch must be contiguous in X")
+    return [slice(a, b) for a, b in zip(bounds[:-1], bounds[1:])]
