@@ -315,6 +315,11 @@ class OIVAE(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
         """*X* as a finite float32 array, with scikit-learn's checks and messages."""
         if isinstance(X, torch.Tensor):
             X = X.detach().cpu().numpy()
+        elif isinstance(getattr(X, "X", None), np.ndarray):  # GroupedSource, MocapTrials
+            raise TypeError(
+                f"X is a {type(X).__name__}, not a data matrix: pass its X attribute "
+                "(fit(data.X)); for OIVAECV also its epochs, if it has them "
+                "(OIVAECV(...).fit(data.X, epochs=data.epochs))")
         X = validate_data(self, X, reset=reset, dtype=np.float32,
                           ensure_all_finite=False)
         return check_finite(X, "X")
