@@ -116,7 +116,7 @@ def add_oivae_to_report(report, model, grouped=None, *, title="oi-VAE", n_region
     maps = None if grouped is None else component_maps(estimator, grouped)
     draw = _drawing_backend(brain_backend, grouped)
     active = estimator.active_components_.tolist()
-    add = dict(section=title, tags=("oivae",), replace=replace)
+    add = {"section": title, "tags": ("oivae",), "replace": replace}
 
     fig = plot_group_weights(estimator, show=False, title=_weights_title(model),
                              axes=_weights_axes(estimator))

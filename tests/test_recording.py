@@ -97,8 +97,8 @@ def test_auditory_and_visual_components(sample_files, hcp_labels, subjects_dir, 
     visual ones (measured with seeds 0-2 of the fits: the contrasts hold in all three)."""
     src = mne.setup_source_space("fsaverage", "ico4", subjects_dir=subjects_dir,
                                  add_dist=False, verbose=False)
-    evokeds, _, stcs, grouped = _grouped(sample_files, src, hcp_labels, ico=4, tmax=None,
-                                         decim=4, tmp_path=tmp_path)
+    _, _, stcs, grouped = _grouped(sample_files, src, hcp_labels, ico=4, tmax=None,
+                                   decim=4, tmp_path=tmp_path)
     search = OIVAECV(OIVAE(**MEG_REGIONS, groups=grouped.groups, random_state=0),
                      lams=MEG_REGIONS_LAMS, cv=4, **MEG_EVOKED_SELECTION, verbose=False)
     search.fit(grouped.X, epochs=grouped.epochs)
