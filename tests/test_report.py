@@ -7,6 +7,7 @@ import nibabel as nib
 import numpy as np
 import pytest
 from _source_fixtures import hcp_labels, meg_stc, src_ico3, subjects_dir  # noqa: F401
+from _volume_fixtures import REGIONS, atlas_fname, random_vol_stc, vol_src  # noqa: F401
 
 from mne_oivae import OIVAE, OIVAECV, add_oivae_to_report, stc_to_groups, top_groups
 
@@ -124,3 +125,17 @@ def test_bad_input(model, grouped, search):
     with pytest.raises(ValueError, match="model was not fitted on these groups"):
         add_oivae_to_report(report, other, grouped)
     assert report.get_contents()[0] == []  # nothing added by a failed call
+
+
+def test_volume_maps_are_written_not_drawn(vol_src, atlas_fname, tmp_path):  # noqa: F811
+    stcs = [random_vol_stc([vol_src[0]["vertno"]], 12, seed) for seed in range(2)]
+    grouped = stc_to_groups(stcs, list(REGIONS), mode="mean", src=vol_src,
+                            atlas=atlas_fname, verbose=False)
+    model = OIVAE(groups=grouped.groups, **{**FAST, "lam": 0.0}).fit(grouped.X)
+    report = add_oivae_to_report(_report(), model, grouped, maps_fname=tmp_path / "vol",
+                                 src=vol_src, verbose=False)
+    section = _section(report, "oi-VAE")
+    assert list(section) == ["Region weights", "Top regions", "Map files"]
+    assert (tmp_path / "vol-vl.nii.gz").is_file()
+    with pytest.raises(ValueError, match="draws cortical maps, but the data are volume"):
+        add_oivae_to_report(_report(), model, grouped, brain_backend="flat")
