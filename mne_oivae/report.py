@@ -6,6 +6,7 @@ import mne
 import numpy as np
 from mne.utils import _check_option, _validate_type, logger, verbose
 
+from ._validation import check_int
 from .estimator import OIVAE
 from .results import fitted_weights, top_groups
 from .selection import OIVAECV
@@ -113,8 +114,11 @@ def add_oivae_to_report(report, model, grouped=None, *, title="oi-VAE", n_region
         raise ValueError("maps_fname needs the data's GroupedSource and source space to "
                          "write the maps: pass grouped=<stc_to_groups output> and "
                          "src=inv['src'] (or fwd['src']), or maps_fname=None")
+    n_regions = check_int(n_regions, "n_regions", minimum=1)
     maps = None if grouped is None else component_maps(estimator, grouped)
     draw = _drawing_backend(brain_backend, grouped)
+    fnames = [] if maps_fname is None else save_component_maps(
+        maps, maps_fname, src=src, overwrite=overwrite)  # before the report changes
     active = estimator.active_components_.tolist()
     add = {"section": title, "tags": ("oivae",), "replace": replace}
 
@@ -137,12 +141,12 @@ def add_oivae_to_report(report, model, grouped=None, *, title="oi-VAE", n_region
                   for j in active]
         report.add_figure(images, "Component maps",
                           caption=[f"component {j}" for j in active], **add)
-    if maps_fname is not None:
-        fnames = save_component_maps(maps, maps_fname, src=src, overwrite=overwrite)
+    if fnames:
         items = "".join(f"<li><code>{html.escape(str(f))}</code></li>" for f in fnames)
-        report.add_html(f"<p>One data array per component (<code>component j</code>) "
-                        f"on every vertex of the surface:</p><ul>{items}</ul>",
-                        "Map files", **add)
+        report.add_html("<p>Component j is the GIFTI data array <code>component j</code> "
+                        "(one value per surface vertex) or the j-th volume of the NIfTI "
+                        f"image (on the MRI grid):</p><ul>{items}</ul>", "Map files",
+                        **add)
     logger.info(f"Added oi-VAE section {title!r} to the report ({len(active)} active "
                 "components)")
     return report

@@ -84,6 +84,11 @@ def test_oivaecv_section_with_flat_maps_and_files(search, grouped, src_ico3,  # 
     assert str(lh) in section["Map files"]
     data = np.stack([d.data for d in nib.load(lh).darrays], axis=1)
     assert data.shape == (10242, search.best_estimator_.n_components)
+    # existing files: an error before the report changes
+    with pytest.raises(FileExistsError, match="overwrite=True"):
+        add_oivae_to_report(report, search, grouped, title="again",
+                            maps_fname=tmp_path / "nets", src=src_ico3, verbose=False)
+    assert report.get_contents()[0] == ["cv"]
 
 
 def test_auto_backend_and_no_active_component(model, grouped, subjects_dir,  # noqa: F811
@@ -119,6 +124,8 @@ def test_bad_input(model, grouped, search):
         add_oivae_to_report(report, model, grouped.X)
     with pytest.raises(ValueError, match="maps_fname needs.*src="):
         add_oivae_to_report(report, model, grouped, maps_fname="nets")
+    with pytest.raises(ValueError, match="n_regions must be"):
+        add_oivae_to_report(report, model, n_regions=0)
     with pytest.raises(ValueError, match="Invalid value for the 'brain_backend'"):
         add_oivae_to_report(report, model, grouped, brain_backend="3d")
     other = OIVAE(**FAST).fit(grouped.X[:, ::-1].copy())
