@@ -129,6 +129,28 @@ def test_auditory_and_visual_components(sample_files, hcp_labels, subjects_dir, 
     assert shares[auditory, right_auditory].sum() > 2 * 4 / 44
 
 
+def test_fetch_sample_evoked_downloads_into_the_first_folder(shared_data, tmp_path,
+                                                             monkeypatch):
+    import shutil
+
+    calls = []
+
+    def retrieve(url, known_hash, fname, path, progressbar):  # the network, offline
+        calls.append((url, known_hash))
+        Path(path).mkdir(parents=True, exist_ok=True)
+        return shutil.copyfile(shared_data / "mne_testing" / "meg" / fname,
+                               Path(path) / fname)
+
+    monkeypatch.setattr(pooch, "retrieve", retrieve)
+    monkeypatch.setenv("MNE_OIVAE_SAMPLE_MEG_PATH", str(tmp_path / "meg"))
+    fnames = fetch_sample_evoked(verbose=False)
+    assert fnames == {"evoked": tmp_path / "meg" / "test-ave.fif.gz",
+                      "noise_cov": tmp_path / "meg" / "sample_audvis-cov.fif"}
+    assert [h for _, h in calls] == ["md5:06d06d0c4f3f154a33054e65e83aee60",
+                                     "md5:91cd4feea5bc8b18177351407d11787b"]
+    assert fetch_sample_evoked(verbose=False) == fnames and len(calls) == 2  # found now
+
+
 def test_fetch_sample_evoked_errors(shared_data, tmp_path, monkeypatch):
     with pytest.raises(FileNotFoundError, match=r"test-ave.fif.gz is in none of: "
                        rf"{re.escape(str(tmp_path))}\. Downloading is off.*"
