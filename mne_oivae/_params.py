@@ -44,6 +44,7 @@ def validate_params(params):
         check_option("lam_warmup", p["lam_warmup"], ("auto",))
         p["lam_warmup"] = p["n_iter"] // 10
     p["lam_warmup"] = check_int(p["lam_warmup"], "lam_warmup", minimum=0)
+    p["kl_warmup"] = check_int(p["kl_warmup"], "kl_warmup", minimum=0)
     p["n_init"] = check_int(p["n_init"], "n_init", minimum=1)
     validate_type(p["device"], str, "device")
     return p
@@ -53,7 +54,7 @@ def train_config(params):
     """The trainer's settings from validated *params*."""
     return TrainConfig(**{k: params[k] for k in (
         "n_iter", "batch_size", "lr", "lam", "prior_scale", "mc_samples", "warmup",
-        "lam_warmup")})
+        "lam_warmup", "kl_warmup")})
 
 
 def params_to_json(params):

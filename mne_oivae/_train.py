@@ -44,6 +44,7 @@ class TrainConfig:
     mc_samples: int
     warmup: int
     lam_warmup: int
+    kl_warmup: int = 0
 
 
 class ProximalAdam:
@@ -181,6 +182,19 @@ class Trainer:
             return self.config.lam
         return self.config.lam * self.iteration / ramp
 
+    def kl_weight(self):
+        """Weight of the KL term: grows linearly from 0 over ``kl_warmup`` iterations.
+
+        Deep generators need it: a latent that only a nonlinear generator can
+        use gives no gradient until the encoder carries it, and at full KL
+        weight the encoder never starts (posterior collapse; see the model
+        page of the documentation).
+        """
+        ramp = self.config.kl_warmup
+        if ramp <= 0 or self.iteration >= ramp:
+            return 1.0
+        return self.iteration / ramp
+
     def epoch(self, n_steps):
         """Run *n_steps* iterations; return the (n_steps, [R,] 2) tensor of (rec, kl)."""
         cfg = self.config
@@ -201,7 +215,8 @@ class Trainer:
     def step(self, idx, std_multiplier):
         """One iteration on the rows *idx* of X; returns (rec, kl) without a graph."""
         rec, kl = self.terms(self.minibatch(idx), std_multiplier)
-        loss = kl - rec
+        weight = self.kl_weight()
+        loss = (kl if weight == 1.0 else weight * kl) - rec
         self.optimizer.zero_grad(set_to_none=True)
         self.module.W.grad = None
         loss.sum().backward()

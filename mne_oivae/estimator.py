@@ -107,6 +107,12 @@ class OIVAE(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
     lam_warmup : int | "auto"
         Iterations over which the group-lasso strength grows linearly from 0
         to ``lam``; ``"auto"`` is a tenth of ``n_iter``.
+    kl_warmup : int
+        Iterations over which the weight of the KL term grows linearly from 0
+        to 1 (KL annealing). Deep generators need it where a latent helps
+        only through a nonlinear map: at full weight from the start the
+        encoder never carries that latent (posterior collapse). ``0``
+        (default): full weight throughout.
     n_init : int
         Number of independent fits from different initialisations; the one
         with the highest final objective is kept, as in ``KMeans(n_init=...)``.
@@ -208,7 +214,8 @@ class OIVAE(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
                  generator_hidden=(),
                  encoder_hidden=(), activation="tanh", activate_input=False, prior_scale=1.0,
                  n_iter=10000, batch_size=256, lr=1e-2, mc_samples=1, warmup=0,
-                 lam_warmup="auto", n_init=3, random_state=None, device="auto", verbose=None):
+                 lam_warmup="auto", kl_warmup=0, n_init=3, random_state=None, device="auto",
+                 verbose=None):
         self.n_components = n_components
         self.lam = lam
         self.groups = groups
@@ -224,6 +231,7 @@ class OIVAE(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
         self.mc_samples = mc_samples
         self.warmup = warmup
         self.lam_warmup = lam_warmup
+        self.kl_warmup = kl_warmup
         self.n_init = n_init
         self.random_state = random_state
         self.device = device

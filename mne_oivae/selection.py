@@ -54,7 +54,9 @@ class OIVAECV(TransformerMixin, BaseEstimator):
         the ``lam`` whose component-to-group maps agree best across folds
         (:func:`~mne_oivae.metrics.map_agreement`), among those that keep at
         least one component. All three are computed and kept in ``choices_``;
-        see the Notes for why ``"one_se"`` is the default.
+        see the Notes for why ``"one_se"`` is the default. No rule returns a
+        ``lam`` whose fits keep no component (the null model) unless that
+        model truly is the best; see the Notes.
     n_importance : int
         Importance samples per held-out observation.
     verbose : bool | str | int | None
@@ -98,6 +100,15 @@ class OIVAECV(TransformerMixin, BaseEstimator):
     estimate, the usual rule for penalised models. Stability alone
     rewards maps that are reproducibly *incomplete* (a strong ``lam`` keeps
     the strongest network in every fold), so it is reported, not the default.
+    The null model (a ``lam`` whose fit in some fold prunes every component)
+    is chosen only when its held-out scores beat those of the best candidate
+    that keeps components by more than one standard error of their paired,
+    fold-by-fold difference, or when no candidate keeps a component; else
+    every rule chooses among the candidates that keep components. Where
+    the data hold nothing a model of this architecture can use, every lam
+    scores alike (to a few thousandths of a nat): the plain one-SE rule then
+    took the largest lam and returned an empty map, though nothing showed
+    that the empty map explains the data better.
     ``benchmarks/network_grid.py`` measures the three rules on planted networks
     of varied number, overlap, length and noise.
 
@@ -222,18 +233,38 @@ class OIVAECV(TransformerMixin, BaseEstimator):
 
 
 def _choose(rule, scores, stability, n_active):
-    """Index (into lams, largest first) that *rule* picks."""
+    """Index (into lams, largest first) that *rule* picks.
+
+    A candidate whose fits prune every component (in some fold) is the null
+    model. It is chosen only if it is truly the best: its mean score beats
+    the best candidate that keeps components by more than one standard error
+    of their paired (fold by fold) difference, or nothing keeps a component.
+    Otherwise every rule chooses among the candidates that keep components.
+    """
     mean = scores.mean(axis=1)
     best = int(np.argmax(mean))
-    if rule == "max":
-        return best
-    if rule == "one_se":
-        se = scores[best].std(ddof=1) / np.sqrt(scores.shape[1])
-        return int(np.flatnonzero(mean >= mean[best] - se)[0])
     alive = np.flatnonzero(n_active.min(axis=1) > 0)
     if alive.size == 0:
         return best
+    best_alive = int(alive[np.argmax(mean[alive])])
+    if best not in alive and _beats(scores[best], scores[best_alive]):
+        return best
+    if rule == "max":
+        return best_alive
+    if rule == "one_se":
+        se = _se(scores[best_alive])
+        return int(alive[np.flatnonzero(mean[alive] >= mean[best_alive] - se)[0]])
     return int(alive[np.argmax(stability[alive])])
+
+
+def _se(values):
+    """Standard error of the mean of fold scores."""
+    return values.std(ddof=1) / np.sqrt(values.size)
+
+
+def _beats(a, b):
+    """Whether fold scores *a* beat *b* by more than one SE of the paired difference."""
+    return (a - b).mean() > _se(a - b)
 
 
 def _mean_agreement(weights):

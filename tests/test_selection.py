@@ -77,6 +77,24 @@ def test_rules():
     assert _choose("stability", scores, stability, n_active) == 1  # lam 1 keeps nothing
 
 
+def test_rules_return_the_null_model_only_when_it_is_truly_best():
+    n_active = np.array([[0, 0, 0], [2, 3, 2], [4, 4, 4]])
+    stability = np.array([1.0, 0.9, 0.8])
+    # all three score alike (the issue's nonlinear case): the empty model's
+    # edge is within the noise, so no rule returns it
+    scores = np.array([[-62.500, -62.400, -62.600],
+                       [-62.501, -62.402, -62.599],
+                       [-62.503, -62.401, -62.603]])
+    for rule in ("max", "one_se", "stability"):
+        assert _choose(rule, scores, stability, n_active) == 1
+    # the empty model beats every fit with components in every fold: chosen
+    scores[0] += 0.5
+    for rule in ("max", "one_se", "stability"):
+        assert _choose(rule, scores, stability, n_active) == 0
+    # nothing keeps a component: the best score, empty as it is
+    assert _choose("one_se", scores, stability, np.zeros((3, 3), int)) == 0
+
+
 def test_works_with_sklearn_cross_validation(selected):
     """The CV estimator inside scikit-learn's outer cross-validation (nested CV)."""
     X, groups, _ = _three_factors(n_epochs=6)
