@@ -139,10 +139,11 @@ print(f"auditory regions: {len(auditory)}, visual regions: {len(visual)} "
 # (:data:`~mne_oivae.presets.MEG_REGIONS`, its candidate lams) and four folds,
 # each holding out one condition: a model is scored on a condition it never
 # saw. With four folds the standard error between folds is mostly the
-# difference between conditions, so the one-standard-error rule would pick a
-# lam that prunes everything here; for averaged responses the package's
-# recipe (:data:`~mne_oivae.presets.MEG_EVOKED_SELECTION`) takes the best
-# held-out score instead.
+# difference between the conditions, not between the lams, so the
+# one-standard-error rule reaches far up the path (the strongest lam that
+# keeps components); for averaged responses the package's recipe
+# (:data:`~mne_oivae.presets.MEG_EVOKED_SELECTION`) takes the best held-out
+# score instead.
 search = OIVAECV(OIVAE(**MEG_REGIONS, groups=grouped.groups, random_state=0),
                  lams=MEG_REGIONS_LAMS, cv=len(conditions), **MEG_EVOKED_SELECTION,
                  verbose=False)
