@@ -32,19 +32,19 @@ def sample_files(shared_data):
                                verbose=False)
 
 
-def _evokeds(fnames, tmax, decim):
+def _evokeds(fnames, tmax, decim, h_freq):
     evokeds = []
     for evoked in mne.read_evokeds(fnames["evoked"], verbose=False):
-        evoked.pick("meg").apply_baseline((None, 0)).crop(None, tmax)
-        evoked.filter(None, 40.0, verbose=False).decimate(decim)
+        evoked.pick("meg").apply_baseline((None, 0)).filter(None, h_freq, verbose=False)
+        evoked.crop(None, tmax).decimate(decim)
         evoked.info["bads"] = ["MEG 2443"]
         evokeds.append(evoked)
     return evokeds
 
 
-def _grouped(fnames, src, labels, ico, tmax, decim, tmp_path):
+def _grouped(fnames, src, labels, ico, tmp_path, tmax=None, decim=4, h_freq=40.0):
     """The tutorial's forward, inverse and label time courses."""
-    evokeds = _evokeds(fnames, tmax, decim)
+    evokeds = _evokeds(fnames, tmax, decim, h_freq)
     (surf,) = mne.read_bem_surfaces(MNE_FSAVERAGE / "fsaverage-inner_skull-bem.fif",
                                     verbose=False)
     bem_dir = tmp_path / "fsaverage" / "bem"
@@ -65,7 +65,8 @@ def _grouped(fnames, src, labels, ico, tmax, decim, tmp_path):
 def test_cropped_recording_to_report(sample_files, src_ico3, hcp_labels,  # noqa: F811
                                      subjects_dir, tmp_path):  # noqa: F811
     evokeds, inv, stcs, grouped = _grouped(sample_files, src_ico3, hcp_labels, ico=3,
-                                           tmp_path=tmp_path, tmax=0.15, decim=6)
+                                           tmp_path=tmp_path, tmax=0.15, decim=6,
+                                           h_freq=25.0)
     assert [e.comment for e in evokeds] == ["Left Auditory", "Right Auditory",
                                             "Left visual", "Right visual"]
     n_times = len(stcs[0].times)
@@ -97,8 +98,8 @@ def test_auditory_and_visual_components(sample_files, hcp_labels, subjects_dir, 
     visual ones (measured with seeds 0-2 of the fits: the contrasts hold in all three)."""
     src = mne.setup_source_space("fsaverage", "ico4", subjects_dir=subjects_dir,
                                  add_dist=False, verbose=False)
-    _, _, stcs, grouped = _grouped(sample_files, src, hcp_labels, ico=4, tmax=None,
-                                   decim=4, tmp_path=tmp_path)
+    _, _, stcs, grouped = _grouped(sample_files, src, hcp_labels, ico=4,
+                                   tmp_path=tmp_path)  # the tutorial's settings
     search = OIVAECV(OIVAE(**MEG_REGIONS, groups=grouped.groups, random_state=0),
                      lams=MEG_REGIONS_LAMS, cv=4, **MEG_EVOKED_SELECTION, verbose=False)
     search.fit(grouped.X, epochs=grouped.epochs)
@@ -143,6 +144,11 @@ def test_fetch_sample_evoked_downloads_into_the_first_folder(shared_data, tmp_pa
 
     monkeypatch.setattr(pooch, "retrieve", retrieve)
     monkeypatch.setenv("MNE_OIVAE_SAMPLE_MEG_PATH", str(tmp_path / "meg"))
+    # no copy anywhere else: an empty MNE_DATA and cache, no shared copy (which
+    # benchmarks/mocap_table2.py, imported by other tests, sets)
+    monkeypatch.setenv("MNE_DATA", str(tmp_path / "mne_data"))  # missing: no testing data
+    monkeypatch.setattr(pooch, "os_cache", lambda name: tmp_path / "cache")
+    monkeypatch.delenv("MNE_OIVAE_SHARED_DATA", raising=False)
     fnames = fetch_sample_evoked(verbose=False)
     assert fnames == {"evoked": tmp_path / "meg" / "test-ave.fif.gz",
                       "noise_cov": tmp_path / "meg" / "sample_audvis-cov.fif"}

@@ -87,7 +87,10 @@ def _search_folders(path):
     if mne_data:
         common.append(Path(mne_data).expanduser() / "MNE-oivae-sample-meg")
     common.append(Path(pooch.os_cache("mne-oivae")) / "sample_meg")
-    testing = Path(mne.datasets.testing.data_path(download=False, verbose=False))
+    try:
+        testing = Path(mne.datasets.testing.data_path(download=False, verbose=False))
+    except FileNotFoundError:  # MNE_DATA set to a folder that does not exist
+        testing = Path()
     shared = ([Path(os.environ[SHARED_ENV]).expanduser() / "mne_testing" / "meg"]
               if os.environ.get(SHARED_ENV) else [])
     folders = {}
