@@ -50,7 +50,7 @@ from mne_oivae.presets import MEG_EVOKED_SELECTION, MEG_REGIONS, MEG_REGIONS_LAM
 from mne_oivae.results import normalize_components
 from mne_oivae.viz import plot_component, plot_group_weights, plot_lam_selection
 
-# sphinx_gallery_thumbnail_number = 5
+# sphinx_gallery_thumbnail_number = 4
 fnames = fetch_sample_evoked()
 noise_cov = mne.read_cov(fnames["noise_cov"])
 evokeds = []
