@@ -32,6 +32,7 @@ def _fit(X=X_OK, groups=GROUPS_OK, **params):
     ({"n_init": 0}, ValueError, "n_init must be an integer >= 1"),
     ({"lam_warmup": "slow"}, ValueError, "Invalid value for the 'lam_warmup' parameter"),
     ({"lam_warmup": -1}, ValueError, "lam_warmup must be an integer >= 0"),
+    ({"kl_warmup": -1}, ValueError, "kl_warmup must be an integer >= 0"),
     ({"random_state": "seed"}, TypeError, "random_state must be None, an int"),
 ])
 def test_bad_parameters(params, error, match):

@@ -8,14 +8,12 @@ import mne
 from ..datasets._networks import simulate_networks
 from ..estimator import OIVAE
 from ..metrics import network_recovery_f1
-from ..presets import MEG_REGIONS, MEG_REGIONS_LAMS
+from ..presets import MEG_REGIONS, MEG_REGIONS_LAMS, NETWORK_THRESHOLD
 from ..selection import OIVAECV
 from ..results import top_groups
 from ..source import component_maps, stc_to_groups
 from ..viz._brain import plot_component, plot_group_interactions
 from ..viz._selection import plot_lam_selection
-
-THRESHOLD = 0.5  # share of a component's peak weight that puts a region in it
 
 
 def run(out_dir, quick=False, *, subjects_dir=None, accept=False, random_state=0):
@@ -75,16 +73,16 @@ def run(out_dir, quick=False, *, subjects_dir=None, accept=False, random_state=0
     plot_lam_selection(search, show=False).savefig(fname, dpi=100)
     print(f"Saved the held-out criterion against lambda to {fname}")
     f1, components = network_recovery_f1(sim.true_sets, model.group_weights_,
-                                         threshold=THRESHOLD)
+                                         threshold=NETWORK_THRESHOLD)
     tops = top_groups(model, k=grouped.groups.n_groups, norm="peak")
     for (name, regions), score, comp in zip(sim.networks.items(), f1, components):
         print(f"\nnetwork {name!r} (F1 = {score:.2f}, component {comp})")
-        found = [r for r, w in tops[comp] if w >= THRESHOLD] if comp >= 0 else []
+        found = [r for r, w in tops[comp] if w >= NETWORK_THRESHOLD] if comp >= 0 else []
         for k in range(max(len(regions), len(found))):
             truth = regions[k] if k < len(regions) else ""
             print(f"  {truth:<52} {found[k] if k < len(found) else ''}")
     print(f"\nmean best-match F1: {f1.mean():.2f} (left: planted regions, right: "
-          f"regions of the matched component, weight >= {THRESHOLD} x its peak)")
+          f"regions of the matched component, weight >= {NETWORK_THRESHOLD} x its peak)")
     maps = component_maps(model, grouped)
     shown = [c for c in components if c >= 0 and model.group_weights_[:, c].any()]
     for comp in shown[:2]:
