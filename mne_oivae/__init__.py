@@ -7,6 +7,7 @@ from ._io import FormatError
 from ._train import DivergenceError
 from .estimator import OIVAE, NotFittedError, read_oivae
 from .groups import GroupSpec
+from .report import add_oivae_to_report
 from .results import group_interactions, top_groups
 from .selection import OIVAECV
 from .source import (GroupedSource, component_maps, fsaverage_subjects_dir,
@@ -20,5 +21,6 @@ except PackageNotFoundError:  # running from a source tree that is not installed
 __all__ = ["OIVAE", "OIVAECV", "GroupSpec", "read_oivae", "NotFittedError",
            "DivergenceError", "FormatError", "stc_to_groups", "component_maps",
            "save_component_maps", "top_groups", "group_interactions", "GroupedSource",
-           "read_hcpmmp1_labels", "fsaverage_subjects_dir", "datasets", "metrics", "presets", "results", "viz",
+           "read_hcpmmp1_labels", "fsaverage_subjects_dir", "add_oivae_to_report", "datasets",
+           "metrics", "presets", "results", "viz",
            "__version__"]

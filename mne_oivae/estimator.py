@@ -343,6 +343,11 @@ class OIVAE(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
         """
         if isinstance(X, torch.Tensor):
             X = X.detach().cpu().numpy()
+        elif isinstance(getattr(X, "X", None), np.ndarray):  # GroupedSource, MocapTrials
+            raise TypeError(
+                f"X is a {type(X).__name__}, not a data matrix: pass its X attribute "
+                "(fit(data.X)); for OIVAECV also its epochs, if it has them "
+                "(OIVAECV(...).fit(data.X, epochs=data.epochs))")
         X = validate_data(self, X, reset=reset, dtype=[np.float64, np.float32],
                           ensure_all_finite=False)
         return check_finite(X, "X")

@@ -140,6 +140,13 @@ def _cv_splits(X, cv, epochs=None):
                              f"({n_samples}), got shape {epochs.shape}")
     if isinstance(cv, (int, np.integer)) and epochs is not None:
         n_epochs = np.unique(epochs).size
+        if n_epochs < 2:
+            raise ValueError(
+                "epochs gives every row of X the same epoch: folds of whole epochs need "
+                "at least 2 epochs. Source estimates of one continuous recording have no "
+                "epochs: pass several estimates to stc_to_groups (e.g. from "
+                "mne.minimum_norm.apply_inverse_epochs, or stc.crop() into blocks), or "
+                "fit without epochs= for contiguous blocks of time points")
         if cv > n_epochs:
             raise ValueError(f"cv={cv} folds of whole epochs need at least {cv} "
                              f"epochs, got {n_epochs}; use cv <= {n_epochs}")

@@ -20,7 +20,7 @@ import shutil
 from pathlib import Path
 
 TUTORIAL_ORDER = ("plot_bars.py", "plot_choose_k_lambda.py", "plot_meg_networks.py",
-                  "plot_mocap.py")
+                  "plot_recording_to_networks.py", "plot_mocap.py")
 MOCAP_TRIALS = tuple(range(1, 13))  # subject 7: walks 1-11 and the brisk walk 12
 
 
@@ -58,6 +58,8 @@ def prepare_data(build_data, root):
     if "SUBJECTS_DIR" not in os.environ and (shared / "subjects" / "fsaverage").is_dir():
         os.environ["SUBJECTS_DIR"] = str(_writable_subjects(shared / "subjects",
                                                             build_data / "subjects"))
+    if (shared / "mne_testing" / "meg").is_dir():  # fetch_sample_evoked's read-only copy
+        os.environ.setdefault("MNE_OIVAE_SHARED_DATA", str(shared))
     if "MNE_OIVAE_MOCAP_PATH" not in os.environ:
         folder = _mocap_folder(shared, build_data, root)
         if folder is not None:
