@@ -14,7 +14,7 @@ def run(out_dir, quick=False, *, path=None, download=True, drop_constant=False,
     """Fit oi-VAE on CMU subject 7's walks, list the top joints and save figures.
 
     The model is :data:`mne_oivae.presets.MOCAP_RECIPE` (the paper's
-    ``V_g tanh(u) + b_g`` generators, lam 0.2 per frame).
+    ``V_g tanh(u) + b_g`` generators, a group lasso tuned on walks 1-10).
 
     Prints the three joints with the largest weight for every active component
     (the paper's Table 1) and writes the joints x components weight heatmap
