@@ -99,9 +99,11 @@ MEG_REGIONS_DEEP_LAMS = (0.5, 0.2, 0.1, 0.05, 0.02, 0.01, 0.005)
 #: against the whole-data objective; ``lam`` is per frame, so it is 1 / N: here
 #: for trials 1-10 (N = 3,791 frames), ``1 / n_frames`` for other training sets.
 #: Measured on trials 1-10 (5,000 iterations, seeds 0-2): ``lam=1`` per frame
-#: prunes all 29 joints; ``lam=1/3791`` prunes none, and the clavicles and
-#: fingers, which never move, keep 25-27 % of the total weight (their W is
-#: left near its initialisation, as V_g goes to 0 instead).
+#: prunes all 29 joints; ``lam=1/3791`` prunes none, and the clavicles,
+#: fingers and toes keep 10-13 % of the total weight (K = 4, 8, 16; 25-27 %
+#: for the clavicles and fingers alone before the model divided the data by
+#: ``scale_``): their W is left near its initialisation, as V_g goes to 0
+#: instead.
 MOCAP_PAPER = {"n_components": 16, "lam": 1.0 / 3791, "group_latent_dim": 8,
                "generator_hidden": (), "encoder_hidden": (), "activation": "tanh",
                "activate_input": True, "n_iter": 5000, "batch_size": 64,
