@@ -3,7 +3,6 @@
 import html
 
 import mne
-import numpy as np
 from mne.utils import _check_option, _validate_type, logger, verbose
 
 from ._validation import check_int
@@ -11,7 +10,7 @@ from .estimator import OIVAE
 from .results import fitted_weights, top_groups
 from .selection import OIVAECV
 from .source import GroupedSource, component_maps, save_component_maps
-from .viz import plot_component, plot_group_weights, plot_lam_selection
+from .viz import component_image, plot_group_weights, plot_lam_selection
 
 __all__ = ["add_oivae_to_report"]
 
@@ -137,8 +136,8 @@ def add_oivae_to_report(report, model, grouped=None, *, title="oi-VAE", n_region
     report.add_html(_top_regions_table(estimator, n_regions), "Top regions",
                     **add)
     if draw is not None and active:
-        images = [_component_image(maps, j, grouped.subject, subjects_dir, draw)
-                  for j in active]
+        images = [component_image(maps, j, grouped.subject, subjects_dir,
+                                  size=(700, 500), backend=draw) for j in active]
         report.add_figure(images, "Component maps",
                           caption=[f"component {j}" for j in active], **add)
     if fnames:
@@ -194,20 +193,6 @@ def _drawing_backend(brain_backend, grouped):
                     "have no cortical drawing (write them with maps_fname=)")
         return None
     return brain_backend
-
-
-def _component_image(maps, component, subject, subjects_dir, backend):
-    """One component on the cortex as an RGB(A) array (3D screenshot or flat figure)."""
-    fig = plot_component(maps, component, subject, subjects_dir, views=("lateral", "medial"),
-                         size=(700, 500), backend=backend, show=False)
-    if isinstance(fig, mne.viz.Brain):
-        image = fig.screenshot()
-        fig.close()
-        return image
-    fig.canvas.draw()
-    image = np.asarray(fig.canvas.buffer_rgba())
-    _close(fig)
-    return image
 
 
 def _top_regions_table(model, n_regions):

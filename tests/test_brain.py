@@ -13,7 +13,7 @@ from matplotlib.patches import PathPatch
 
 import mne_oivae.viz._brain as brain_mod
 from mne_oivae.source import component_maps, stc_to_groups
-from mne_oivae.viz._brain import plot_component, plot_group_interactions
+from mne_oivae.viz import component_image, plot_component, plot_group_interactions
 
 
 class _Fitted:
@@ -93,6 +93,19 @@ def test_plot_component_flat_fallback(fitted, subjects_dir, monkeypatch):  # noq
                          show=False)
     assert isinstance(fig, plt.Figure)
     assert [ax.get_title() for ax in fig.axes if ax.get_title()] == ["lh lateral"]
+
+
+def test_component_image_flat(fitted, subjects_dir):  # noqa: F811
+    _, maps = fitted
+    n_open = len(plt.get_fignums())
+    image = component_image(maps, 0, "fsaverage", subjects_dir, backend="flat",
+                            size=(600, 400))
+    assert image.shape == (400, 600, 4) and image.dtype == np.uint8
+    assert len(plt.get_fignums()) == n_open  # captured, then closed
+    red = (image[..., 0] > 128) & (image[..., 1] < 80) & (image[..., 2] < 80)
+    assert red.mean() > 0.001  # the auditory regions are painted
+    with pytest.raises(TypeError, match="never shows a window"):
+        component_image(maps, 0, show=True)
 
 
 def test_plot_component_errors(fitted):

@@ -43,7 +43,7 @@ from mne_oivae import (OIVAE, OIVAECV, component_maps, fsaverage_subjects_dir,
 from mne_oivae.datasets import simulate_networks
 from mne_oivae.metrics import network_recovery_f1
 from mne_oivae.presets import MEG_REGIONS, MEG_REGIONS_LAMS
-from mne_oivae.viz import (plot_component, plot_group_interactions, plot_group_weights,
+from mne_oivae.viz import (component_image, plot_group_interactions, plot_group_weights,
                            plot_lam_selection)
 
 # sphinx_gallery_thumbnail_number = 4
@@ -178,18 +178,9 @@ for k, members in enumerate(sim.true_sets):
 truth = grouped.paint(membership)
 
 
-def brain_image(stc, index):
-    brain = plot_component(stc, index, "fsaverage", subjects_dir, hemi="split",
-                           views=("lateral", "medial"), size=(700, 500), title="",
-                           show=False)  # the panel titles say what is shown
-    if not isinstance(brain, mne.viz.Brain):  # 3D rendering not installed: 2D figure
-        brain.canvas.draw()
-        image = np.asarray(brain.canvas.buffer_rgba())
-        plt.close(brain)
-        return image
-    image = brain.screenshot()
-    brain.close()
-    return image
+def brain_image(stc, index):  # the panel titles say what is shown
+    return component_image(stc, index, "fsaverage", subjects_dir, size=(700, 500),
+                           title="")
 
 
 fig, axes = plt.subplots(len(sim.networks), 2, figsize=(9, 3.4 * len(sim.networks)),

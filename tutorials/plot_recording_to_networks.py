@@ -48,7 +48,7 @@ from mne_oivae import (OIVAE, OIVAECV, add_oivae_to_report, component_maps,
 from mne_oivae.datasets import fetch_sample_evoked
 from mne_oivae.presets import MEG_EVOKED_SELECTION, MEG_REGIONS, MEG_REGIONS_LAMS
 from mne_oivae.results import normalize_components
-from mne_oivae.viz import plot_component, plot_group_weights, plot_lam_selection
+from mne_oivae.viz import component_image, plot_group_weights, plot_lam_selection
 
 # sphinx_gallery_thumbnail_number = 4
 fnames = fetch_sample_evoked()
@@ -238,22 +238,9 @@ fig = plot_group_weights(model, show=False,
 maps = component_maps(search, grouped)
 
 
-def brain_image(stc, index):
-    brain = plot_component(stc, int(index), "fsaverage", subjects_dir, hemi="split",
-                           views=("lateral", "medial"), size=(700, 500), show=False)
-    if not isinstance(brain, mne.viz.Brain):  # 3D rendering not installed: 2D figure
-        brain.canvas.draw()
-        image = np.asarray(brain.canvas.buffer_rgba())
-        plt.close(brain)
-        return image
-    image = brain.screenshot()
-    brain.close()
-    return image
-
-
 fig, axes = plt.subplots(2, 2, figsize=(10, 7.5), layout="constrained")
 for ax, condition, j in zip(axes.ravel(), conditions, strongest):
-    ax.imshow(brain_image(maps, j))
+    ax.imshow(component_image(maps, int(j), "fsaverage", subjects_dir, size=(700, 500)))
     ax.set_title(f"{condition}: component {j}")
     ax.set_axis_off()
 

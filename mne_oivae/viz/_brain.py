@@ -116,6 +116,46 @@ def plot_component(maps, component, subject="fsaverage", subjects_dir=None, *,
     return brain
 
 
+def component_image(maps, component, subject="fsaverage", subjects_dir=None, **kwargs):
+    """Render one component map off-screen and return the picture.
+
+    For figures that put several brains side by side (``ax.imshow``) and for
+    reports: the window is never shown and is closed once captured.
+
+    Parameters
+    ----------
+    maps : mne.SourceEstimate
+        Output of :func:`mne_oivae.component_maps`.
+    component : int
+        The component to render.
+    subject : str
+        FreeSurfer subject of the surfaces.
+    subjects_dir : path-like | None
+        Subjects directory; ``None`` uses ``SUBJECTS_DIR``.
+    **kwargs
+        Passed to :func:`plot_component` (``hemi``, ``views``, ``size``,
+        ``backend``, ``title``, ...), except ``show``.
+
+    Returns
+    -------
+    image : ndarray, shape (height, width, 3 or 4)
+        The screenshot of the 3D brain (RGB) or the flat figure's pixels (RGBA).
+    """
+    if "show" in kwargs:
+        raise TypeError("component_image never shows a window; drop show=")
+    fig = plot_component(maps, component, subject, subjects_dir, show=False, **kwargs)
+    if isinstance(fig, mne.viz.Brain):
+        image = fig.screenshot()
+        fig.close()
+        return image
+    import matplotlib.pyplot as plt
+
+    fig.canvas.draw()
+    image = np.asarray(fig.canvas.buffer_rgba()).copy()
+    plt.close(fig)
+    return image
+
+
 def _can_render_3d():
     if not (find_spec("pyvista") and find_spec("pyvistaqt")):
         return False
