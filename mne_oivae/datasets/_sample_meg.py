@@ -6,12 +6,12 @@ from pathlib import Path
 
 import mne
 import pooch
-from mne.utils import get_config, logger, verbose
+from mne.utils import logger, verbose
 
+from .._download import shared_folders, standard_folders
 from .._validation import validate_type
 
 PATH_ENV = "MNE_OIVAE_SAMPLE_MEG_PATH"
-SHARED_ENV = "MNE_OIVAE_SHARED_DATA"
 _MNE_PYTHON = ("https://github.com/mne-tools/mne-python/raw/"
                "8aa8dec45a522363be02cba78d0856442b208067/")
 _MNE_TESTING = ("https://github.com/mne-tools/mne-testing-data/raw/"
@@ -80,19 +80,12 @@ def _search_folders(path):
     if path is not None:
         validate_type(path, (str, os.PathLike), "path", "path-like or None")
         return {key: [Path(path).expanduser()] for key in _FILES}
-    common = []
-    if os.environ.get(PATH_ENV):
-        common.append(Path(os.environ[PATH_ENV]).expanduser())
-    mne_data = get_config("MNE_DATA")
-    if mne_data:
-        common.append(Path(mne_data).expanduser() / "MNE-oivae-sample-meg")
-    common.append(Path(pooch.os_cache("mne-oivae")) / "sample_meg")
+    common = standard_folders(PATH_ENV, "MNE-oivae-sample-meg", "sample_meg")
     try:
         testing = Path(mne.datasets.testing.data_path(download=False, verbose=False))
     except FileNotFoundError:  # MNE_DATA set to a folder that does not exist
         testing = Path()
-    shared = ([Path(os.environ[SHARED_ENV]).expanduser() / "mne_testing" / "meg"]
-              if os.environ.get(SHARED_ENV) else [])
+    shared = shared_folders("mne_testing", "meg")
     folders = {}
     for key, (_, _, _, sub) in _FILES.items():
         extra = [Path(mne.__file__).parent / sub] if key == "evoked" else (

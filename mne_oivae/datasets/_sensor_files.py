@@ -4,12 +4,13 @@ Looked for in the standard places, else downloaded (pooch, checked by MD5):
 the MNE testing data set and the MNE-Python repository hold them.
 """
 
-import os
 from pathlib import Path
 
 import mne
 import pooch
 from mne.utils import logger
+
+from .._download import shared_folders
 
 _MTD = "https://github.com/mne-tools/mne-testing-data/raw/e31ecb0ab137b3d89c938d0985d42f1d2ffb2bad/"
 _MNE = "https://github.com/mne-tools/mne-python/raw/8aa8dec45a522363be02cba78d0856442b208067/"
@@ -23,7 +24,6 @@ FILES = {
     "test_erm-cov.fif": (_MNE + "mne/io/tests/data/test_erm-cov.fif", None,
                          "61a2d8033a3cabbed770adec6b2c5dde"),
 }
-SHARED_ENV = "MNE_OIVAE_SHARED_DATA"
 
 
 def cache_root(cache_dir=None):
@@ -37,8 +37,7 @@ def sample_file(name, data_path=None, cache_dir=None):
     """Path of one of :data:`FILES`: found locally or downloaded into the cache."""
     url, testing_path, md5 = FILES[name]
     folders = [Path(data_path).expanduser()] if data_path is not None else []
-    if os.environ.get(SHARED_ENV):
-        folders.append(Path(os.environ[SHARED_ENV]).expanduser() / "mne_testing" / "meg")
+    folders += shared_folders("mne_testing", "meg")
     testing = mne.datasets.testing.data_path(download=False, verbose=False)
     if testing_path is not None and str(testing):
         folders.append(Path(testing) / Path(testing_path).parent)

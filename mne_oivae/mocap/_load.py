@@ -6,9 +6,9 @@ from pathlib import Path
 
 import numpy as np
 import pooch
-from mne.utils import get_config, logger, verbose
+from mne.utils import logger, verbose
 
-from .._download import missing_data_message
+from .._download import missing_data_message, shared_folders, standard_folders
 from .._validation import check_int, validate_type
 from ..groups import GroupSpec
 from ._amc import read_amc
@@ -21,7 +21,6 @@ CMU_URL = "http://mocap.cs.cmu.edu/subjects/"
 CMU_INFO_URL = "http://mocap.cs.cmu.edu/faqs.php"
 PATH_ENV = "MNE_OIVAE_MOCAP_PATH"
 URL_ENV = "MNE_OIVAE_MOCAP_URL"
-SHARED_ENV = "MNE_OIVAE_SHARED_DATA"
 
 #: Subject 7 of the CMU database: trials 1-11 are walks, 12 is a brisk walk.
 SUBJECT7_WALKS = tuple(range(1, 12))
@@ -248,16 +247,9 @@ def search_folders(path=None):
     if path is not None:
         validate_type(path, (str, os.PathLike), "path", "path-like or None")
         return [Path(path).expanduser()]
-    folders = []
-    if os.environ.get(PATH_ENV):
-        folders.append(Path(os.environ[PATH_ENV]).expanduser())
-    mne_data = get_config("MNE_DATA")
-    if mne_data:
-        folders.append(Path(mne_data).expanduser() / "MNE-cmu-mocap")
-    folders.append(Path(pooch.os_cache("mne-oivae")) / "cmu_mocap")
-    if os.environ.get(SHARED_ENV):  # a read-only copy: searched last, never written
-        folders.append(Path(os.environ[SHARED_ENV]).expanduser() / "cmu_mocap")
-    return folders
+    # the read-only shared copy last, never written
+    return (standard_folders(PATH_ENV, "MNE-cmu-mocap", "cmu_mocap")
+            + shared_folders("cmu_mocap"))
 
 
 def _find_or_download(name, sub, folders, download, base_url):
