@@ -29,13 +29,12 @@ Usage::
 ``--save-dir`` keeps the models trained on trials 1-10 (``<config>_<model>_seed<s>.h5``)
 for ``benchmarks/mocap_figures.py``. The CMU files are looked up in ``--path``,
 else where :func:`mne_oivae.mocap.load_cmu_trials` looks, including the
-read-only ``$MNE_OIVAE_SHARED_DATA/cmu_mocap`` (default: ``../shared/data``
-next to the repository), and downloaded if missing.
+read-only ``$MNE_OIVAE_SHARED_DATA/cmu_mocap`` when that variable is set, and
+downloaded if missing.
 Without them the script exits with status 2 and a "data not found" message.
 """
 
 import argparse
-import os
 import sys
 import time
 from pathlib import Path
@@ -54,10 +53,6 @@ MODELS = [("oi-VAE K=4", 4, None), ("oi-VAE K=8", 8, None), ("oi-VAE K=16", 16, 
           ("VAE K=16", 16, 0.0)]
 CONFIGS = {"paper": MOCAP_PAPER, "recipe": MOCAP_RECIPE}
 TESTS = ("walk", "brisk", "brisk_all")  # brisk: 07_12 without its all-zero frame 1
-# load_cmu_trials reads the shared copy (last, never writing there): by default
-# the one next to the repository
-os.environ.setdefault("MNE_OIVAE_SHARED_DATA",
-                      str(Path(__file__).resolve().parents[2] / "shared" / "data"))
 
 
 def model_params(config, n_components, lam, n_frames):
