@@ -140,6 +140,13 @@ def component_image(maps, component, subject="fsaverage", subjects_dir=None, **k
     -------
     image : ndarray, shape (height, width, 3 or 4)
         The screenshot of the 3D brain (RGB) or the flat figure's pixels (RGBA).
+
+    Examples
+    --------
+    >>> maps = component_maps(model, grouped)  # doctest: +SKIP
+    >>> fig, axes = plt.subplots(1, 2)  # doctest: +SKIP
+    >>> for ax, j in zip(axes, model.active_components_[:2]):  # doctest: +SKIP
+    ...     ax.imshow(component_image(maps, int(j), size=(700, 500)))
     """
     if "show" in kwargs:
         raise TypeError("component_image never shows a window; drop show=")
