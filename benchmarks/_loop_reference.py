@@ -3,7 +3,7 @@
 The original oi-VAE code runs one small network per group in a Python loop:
 one ``W(g)``, one generator ``f_g``, one Gaussian likelihood and one proximal
 step per group. :class:`LoopTrainer` does exactly that, with the same math as
-the package's batched engine (:mod:`mne_oivae._model`, :mod:`mne_oivae._train`)
+the package's batched engine (:mod:`mne_oivae._engine`)
 and a copy of the same parameter values, so that the two can be timed side by
 side and checked against each other (``tests/test_engine_equivalence.py``).
 
@@ -18,23 +18,24 @@ import math
 import torch
 from torch import nn
 
-from mne_oivae._train import Trainer, shrink_columns
+from mne_oivae._engine import Trainer, shrink_columns
 
 _LOG_2PI = math.log(2 * math.pi)
 
 
 class LoopOIVAE(nn.Module):
-    """One parameter set per group, copied from a batched ``OIVAEModule``.
+    """One parameter set per group, copied from a batched ``Network`` of one replica.
 
     Parameters
     ----------
-    module : mne_oivae._model.OIVAEModule
+    network : mne_oivae._engine.Network
         Source of the architecture and of the parameter values (internal group
         order). Affine or hidden-layer generators (``group_latent_dim`` not None).
     """
 
-    def __init__(self, module):
+    def __init__(self, network):
         super().__init__()
+        module = _FirstReplica(network)
         if module.identity:
             raise ValueError("the loop reference covers group_latent_dim=int generators")
         self.act = module.activation.function
@@ -108,6 +109,19 @@ class LoopOIVAE(nn.Module):
         return -0.5 * sq / prior_scale**2 - count * (math.log(prior_scale) + 0.5 * _LOG_2PI)
 
 
+class _FirstReplica:
+    """The parameters of a network's replica 0, without the replica dimension."""
+
+    def __init__(self, network):
+        self.identity, self.activation, self.layout = (network.identity, network.activation,
+                                                       network.layout)
+        for name in ("enc_weights", "enc_biases", "gen_weights", "gen_biases", "out_weights"):
+            setattr(self, name, [t[0] for t in getattr(network, name)])
+        for name in ("enc_out_weight", "enc_out_bias", "W", "feature_bias", "log_var",
+                     "noise_floor"):
+            setattr(self, name, getattr(network, name)[0])
+
+
 class LoopTrainer(Trainer):
     """Adam on the networks and a per-group proximal Adam step on every W(g).
 
@@ -119,7 +133,9 @@ class LoopTrainer(Trainer):
 
     def __init__(self, model, X, config, generator):
         # the state Trainer's epochs use, without its batched buffers and optimisers
-        self.model, self.X, self.config, self.generator = model, X, config, generator
+        self.model, self.X, self.config = model, X, config
+        self.generator, self.generators, self.rows, self.n_replicas = (generator, [generator],
+                                                                        None, 1)
         self.n_samples = X.shape[0]
         self.optimizer = torch.optim.Adam(
             [*model.encoder_parameters(), *model.generator_parameters(), *model.log_var],
@@ -138,6 +154,12 @@ class LoopTrainer(Trainer):
         rec = model.log_likelihood(xb, z).mean()
         kl = 0.5 * (mu.pow(2) + sd.pow(2) - 1 - 2 * torch.log(sd)).sum(-1).mean()
         return rec, kl, model.log_prior_theta(cfg.prior_scale)
+
+    def current_lam(self):
+        ramp = self.config.lam_warmup
+        if ramp <= 0 or self.iteration >= ramp:
+            return self.config.lam
+        return self.config.lam * self.iteration / ramp
 
     @torch.no_grad()
     def prox_step(self, lam, betas=(0.9, 0.999), eps=1e-8):

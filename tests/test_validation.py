@@ -89,10 +89,10 @@ def test_resume_needs_checkpoint():
 
 def test_nan_mid_fit_stops_and_restores(monkeypatch):
     """A NaN injected at iteration 23 names the term and iteration; weights stay finite."""
-    from mne_oivae._model import OIVAEModule
+    from mne_oivae._engine import Network
 
     calls = {"n": 0}
-    likelihood = OIVAEModule.expected_log_likelihood
+    likelihood = Network.expected_log_likelihood
 
     def poisoned(self, x, z):
         out = likelihood(self, x, z)
@@ -101,7 +101,7 @@ def test_nan_mid_fit_stops_and_restores(monkeypatch):
             out = out * torch.nan
         return out
 
-    monkeypatch.setattr(OIVAEModule, "expected_log_likelihood", poisoned)
+    monkeypatch.setattr(Network, "expected_log_likelihood", poisoned)
     model = OIVAE(n_components=2, n_iter=100, batch_size=16, n_init=1, verbose=False)
     with pytest.raises(DivergenceError,
                        match="reconstruction term of the ELBO became non-finite at "
@@ -120,6 +120,8 @@ def test_group_spec_passes_through():
 
 
 def test_lam_warmup_auto_is_a_tenth_of_the_iterations():
-    assert OIVAE(n_iter=2500)._validated_params()["lam_warmup"] == 250
-    assert OIVAE(n_iter=2500, lam_warmup=7)._validated_params()["lam_warmup"] == 7
+    from mne_oivae._config import fit_config
+
+    assert fit_config(OIVAE(n_iter=2500).get_params()).training.lam_warmup == 250
+    assert fit_config(OIVAE(n_iter=2500, lam_warmup=7).get_params()).training.lam_warmup == 7
     assert OIVAE(n_iter=2500, lam_warmup=7).get_params()["lam_warmup"] == 7

@@ -1,19 +1,50 @@
-"""The estimator's parameters: validation, JSON form, training settings."""
+"""The estimator's parameters as one typed, frozen configuration, and their JSON form.
+
+:func:`fit_config` validates :meth:`OIVAE.get_params
+<mne_oivae.OIVAE.get_params>` once and returns a :class:`FitConfig`: the
+network's :class:`~mne_oivae._engine.Architecture`, the
+:class:`~mne_oivae._engine.TrainConfig` and the seeds of the initialisations.
+Nothing downstream reads the parameter dict or changes the configuration (a
+smaller minibatch for small data is a new configuration, made by
+:func:`dataclasses.replace`).
+"""
 
 import numbers
+from dataclasses import dataclass
 
 import numpy as np
 
-from ._fused import ACTIVATIONS
-from ._train import TrainConfig
+from ._engine import ACTIVATIONS, LIKELIHOODS, Architecture, TrainConfig
 from ._validation import check_float, check_int, check_option, validate_type
 
 
-def validate_params(params):
-    """Checked copy of :meth:`OIVAE.get_params <mne_oivae.OIVAE.get_params>`'s dict.
+@dataclass(frozen=True)
+class FitConfig:
+    """Everything a fit needs from the estimator's parameters, validated.
 
-    Numbers become Python ints and floats, hidden widths tuples and
-    ``lam_warmup="auto"`` a number of iterations.
+    Attributes
+    ----------
+    architecture : Architecture
+        The network's shapes and likelihood.
+    training : TrainConfig
+        The optimisation's settings.
+    seeds : tuple of int
+        One per initialisation (``n_init``), drawn from ``random_state``.
+    device : str
+        The ``device`` parameter.
+    """
+
+    architecture: Architecture
+    training: TrainConfig
+    seeds: tuple
+    device: str
+
+
+def fit_config(params):
+    """The :class:`FitConfig` of :meth:`OIVAE.get_params <mne_oivae.OIVAE.get_params>`.
+
+    Raises TypeError or ValueError naming the first invalid parameter.
+    ``lam_warmup="auto"`` becomes a tenth of ``n_iter``.
     """
     p = dict(params)
     p["n_components"] = check_int(p["n_components"], "n_components", minimum=1)
@@ -47,14 +78,29 @@ def validate_params(params):
     p["kl_warmup"] = check_int(p["kl_warmup"], "kl_warmup", minimum=0)
     p["n_init"] = check_int(p["n_init"], "n_init", minimum=1)
     validate_type(p["device"], str, "device")
-    return p
-
-
-def train_config(params):
-    """The trainer's settings from validated *params*."""
-    return TrainConfig(**{k: params[k] for k in (
+    check_option("likelihood", p["likelihood"], tuple(LIKELIHOODS))
+    if p["dof"] is not None:
+        p["dof"] = check_float(p["dof"], "dof", 0, strict=True)
+    architecture = Architecture(**{k: p[k] for k in (
+        "n_components", "group_latent_dim", "generator_hidden", "encoder_hidden",
+        "activation", "activate_input", "likelihood", "dof")})
+    training = TrainConfig(**{k: p[k] for k in (
         "n_iter", "batch_size", "lr", "lam", "prior_scale", "mc_samples", "warmup",
         "lam_warmup", "kl_warmup")})
+    seeds = np.random.default_rng(seed_sequence(p["random_state"])).integers(
+        2**62, size=p["n_init"])
+    return FitConfig(architecture, training, tuple(int(s) for s in seeds), p["device"])
+
+
+def seed_sequence(random_state):
+    """*random_state* as a seed of :func:`numpy.random.default_rng`."""
+    if isinstance(random_state, np.random.RandomState):
+        return random_state.randint(2**31)
+    if random_state is None or isinstance(random_state, (numbers.Integral,
+                                                         np.random.Generator)):
+        return random_state
+    raise TypeError("random_state must be None, an int or a numpy Generator, got "
+                    f"{type(random_state).__name__}")
 
 
 def params_to_json(params):
@@ -81,8 +127,11 @@ def _plain(value):
 
 
 def params_from_json(params, groups=None):
-    """Estimator parameters from :func:`params_to_json`'s data, with *groups*."""
-    out = dict(params, groups=groups)
+    """Estimator parameters from :func:`params_to_json`'s data, with *groups*.
+
+    Files written before the ``likelihood`` parameter hold Gaussian models.
+    """
+    out = {"likelihood": "gaussian", "dof": None, **params, "groups": groups}
     for key in ("generator_hidden", "encoder_hidden"):
         out[key] = tuple(out[key])
     return out
