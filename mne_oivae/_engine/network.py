@@ -239,7 +239,7 @@ class Network(nn.Module):
             loadings = self.W.view(n_rep, -1, k).index_select(1, self.loading_rows)
             return z.transpose(1, 2), [loadings.transpose(1, 2)]
         if n_rep == 1:
-            u = torch.mm(self.W[0].view(-1, k), z[0].T)[None]
+            u = torch.mm(self.W.view(-1, k), z.squeeze(0).T).unsqueeze(0)
         else:
             u = torch.bmm(self.W.view(n_rep, -1, k), z.transpose(1, 2))
         return (self._by_bucket(u.view(*self.W.shape[:3], m)),
@@ -291,7 +291,11 @@ class Network(nn.Module):
 
     def feature_floors(self):
         """Every replica's noise floor for each of its features, (R * n_features,)."""
-        return self.noise_floor[:, None].expand(self.feature_bias.shape).reshape(-1)
+        version = (self.noise_floor._version, self.noise_floor.data_ptr())
+        if getattr(self, "_floors", (None,))[0] != version:  # set once per run
+            self._floors = (version, self.noise_floor[:, None].expand(
+                self.feature_bias.shape).reshape(-1))
+        return self._floors[1]
 
     def log_likelihood(self, x, mean):
         """log p(x | mean) of one replica, summed over features; broadcasts."""
@@ -434,8 +438,8 @@ class Network(nn.Module):
 
 def _affine(bias, x, weight):
     """``bias + x @ weight^T`` of every replica, (R, n, out); a plain matmul for one."""
-    if len(weight) == 1:
-        return torch.addmm(bias[0], x[0], weight[0].T)[None]
+    if len(weight) == 1:  # squeeze, not [0]: its backward is a view, not a copy
+        return torch.addmm(bias.squeeze(0), x.squeeze(0), weight.squeeze(0).T).unsqueeze(0)
     return torch.baddbmm(bias[:, None], x, weight.transpose(1, 2))
 
 

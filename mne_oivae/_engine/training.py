@@ -178,6 +178,7 @@ class Trainer:
         self.iteration = 0
         self._lam_tensor = torch.tensor(self.lams, dtype=torch.float64,
                                         device=X.device).view(-1, 1, 1, 1)
+        self._lam_full = self._lam_tensor.to(network.W.dtype)
         self._buffers = self._eps = None
 
     def minibatch(self, idx):
@@ -226,13 +227,12 @@ class Trainer:
     def current_lam(self):
         """Group-lasso strength of every replica now, (R, 1, 1, 1) (0.0 at first)."""
         ramp = self.config.lam_warmup
-        dtype = self.network.W.dtype
         if ramp <= 0 or self.iteration >= ramp:
-            return self._lam_tensor.to(dtype)
+            return self._lam_full
         if self.iteration == 0:
             return 0.0
         # lam * iteration / ramp in float64, rounded to W's precision once
-        return (self._lam_tensor * self.iteration / ramp).to(dtype)
+        return (self._lam_tensor * self.iteration / ramp).to(self._lam_full.dtype)
 
     def kl_weight(self):
         """Weight of the KL term: grows linearly from 0 over ``kl_warmup`` iterations.
