@@ -67,9 +67,10 @@ def compare_steps(new, old, rounds, steps=50):
         for trainer in trainers:
             new.run_steps(trainer, 3)  # warm-up
         times = [[], []]
-        for _ in range(rounds):
-            for trainer, out in zip(trainers, times):
-                out.append(cpu_seconds(lambda t=trainer: new.run_steps(t, n)) / n)
+        for i in range(rounds):
+            order = [0, 1] if i % 2 == 0 else [1, 0]  # who goes first alternates
+            for j in order:
+                times[j].append(cpu_seconds(lambda t=trainers[j]: new.run_steps(t, n)) / n)
         ratio = np.median(np.array(times[0]) / np.array(times[1]))
         print(f"speed {name:<18} old {np.median(times[1]) * 1e3:7.2f} ms  new "
               f"{np.median(times[0]) * 1e3:7.2f} ms  new/old {ratio:.3f}", flush=True)
@@ -82,6 +83,7 @@ def compare_fits(new, old, rounds, n_iter):
     other = sys.modules["mne_oivae_other"]
     importlib.import_module("mne_oivae_other.multi_fit")
     for name, X, groups, settings, lams in new.problems():
+        groups = [np.asarray(g) for g in getattr(groups, "indices", [])] or groups
         runs = {}
         for label, package in (("new", mne_oivae), ("old", other)):
             kwargs = dict(settings, groups=groups, n_iter=n_iter, random_state=0,
@@ -94,9 +96,9 @@ def compare_fits(new, old, rounds, n_iter):
                                                                    lams)}
             oivae(**{**kwargs, "n_iter": 20}, n_init=3).fit(X)  # warm-up
         times = {label: {run: [] for run in runs["new"]} for label in runs}
-        for _ in range(rounds):
+        for i in range(rounds):
             for run in runs["new"]:
-                for label in ("new", "old"):
+                for label in ("new", "old")[::1 - 2 * (i % 2)]:  # who goes first alternates
                     times[label][run].append(cpu_seconds(runs[label][run]))
         for run in runs["new"]:
             ratio = np.median(np.array(times["new"][run]) / np.array(times["old"][run]))

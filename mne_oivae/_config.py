@@ -13,9 +13,10 @@ import numbers
 from dataclasses import dataclass
 
 import numpy as np
+from mne.utils import _check_option, _validate_type
 
 from ._engine import ACTIVATIONS, LIKELIHOODS, Architecture, TrainConfig
-from ._validation import check_float, check_int, check_option, validate_type
+from ._validation import check_float, check_int
 
 
 @dataclass(frozen=True)
@@ -54,13 +55,13 @@ def fit_config(params):
                                           minimum=1)
     for name in ("generator_hidden", "encoder_hidden"):
         value = p[name]
-        validate_type(value, (tuple, list), name, "tuple of int")
+        _validate_type(value, (tuple, list), name, "tuple of int")
         p[name] = tuple(check_int(v, f"{name} entries", minimum=1) for v in value)
     if p["group_latent_dim"] is None and p["generator_hidden"]:
         raise ValueError("identity generators (group_latent_dim=None) take no hidden "
                          f"layers, got generator_hidden={p['generator_hidden']}")
-    check_option("activation", p["activation"], tuple(ACTIVATIONS))
-    validate_type(p["activate_input"], bool, "activate_input")
+    _check_option("activation", p["activation"], tuple(ACTIVATIONS))
+    _validate_type(p["activate_input"], bool, "activate_input")
     if p["group_latent_dim"] is None and p["activate_input"]:
         raise ValueError("identity generators (group_latent_dim=None) have no input to "
                          "activate; set group_latent_dim (e.g. 8) to use "
@@ -72,13 +73,13 @@ def fit_config(params):
     p["mc_samples"] = check_int(p["mc_samples"], "mc_samples", minimum=1)
     p["warmup"] = check_int(p["warmup"], "warmup", minimum=0)
     if isinstance(p["lam_warmup"], str):
-        check_option("lam_warmup", p["lam_warmup"], ("auto",))
+        _check_option("lam_warmup", p["lam_warmup"], ("auto",))
         p["lam_warmup"] = p["n_iter"] // 10
     p["lam_warmup"] = check_int(p["lam_warmup"], "lam_warmup", minimum=0)
     p["kl_warmup"] = check_int(p["kl_warmup"], "kl_warmup", minimum=0)
     p["n_init"] = check_int(p["n_init"], "n_init", minimum=1)
-    validate_type(p["device"], str, "device")
-    check_option("likelihood", p["likelihood"], tuple(LIKELIHOODS))
+    _validate_type(p["device"], str, "device")
+    _check_option("likelihood", p["likelihood"], tuple(LIKELIHOODS))
     if p["dof"] is not None:
         p["dof"] = check_float(p["dof"], "dof", 0, strict=True)
     architecture = Architecture(**{k: p[k] for k in (

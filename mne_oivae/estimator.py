@@ -5,18 +5,19 @@ import math
 
 import numpy as np
 import torch
-from mne.utils import ProgressBar
+from mne.utils import ProgressBar, _validate_type
 from sklearn.base import BaseEstimator, ClassNamePrefixFeaturesOutMixin, TransformerMixin
 from sklearn.exceptions import NotFittedError as _SklearnNotFittedError
 from sklearn.utils.validation import validate_data
 
+from ._docs import fill_doc
 from ._config import fit_config, params_from_json, params_to_json, seed_sequence
 from ._engine import DivergenceError, Network, layout_for
 from ._io import arrays_under, read_state, write_state
 from ._progress import log_level
 from ._pipeline import Checkpointing, Fit, Setting, fit_models, resolve_device
 from ._units import log_jacobian, to_data_units, to_model_units
-from ._validation import check_data, check_finite, check_int, validate_type
+from ._validation import check_data, check_finite, check_int
 from .groups import GroupSpec, as_group_spec
 
 __all__ = ["OIVAE", "read_oivae", "NotFittedError", "DivergenceError",
@@ -292,7 +293,7 @@ class OIVAE(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
         self : OIVAE
         """
         _check_not_groups(y)
-        validate_type(resume, bool, "resume")
+        _validate_type(resume, bool, "resume")
         if resume and checkpoint is None:
             raise ValueError("resume=True needs the checkpoint file to resume from")
         check_every = check_int(checkpoint_every, "checkpoint_every", minimum=1)
@@ -451,6 +452,7 @@ class OIVAE(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
         return to_data_units(out, self.scale_)
 
     @torch.no_grad()
+    @fill_doc
     def score_samples(self, X, n_importance=500, random_state=0):
         """Importance-sampled log-likelihood log p(x) of every observation.
 
@@ -466,10 +468,8 @@ class OIVAE(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
         Parameters
         ----------
         X : array-like, shape (n_samples, n_features)
-        n_importance : int
-            Importance samples S per observation.
-        random_state : None | int | numpy.random.Generator
-            Seed of the importance samples.
+        %(n_importance)s
+        %(random_state_importance)s
 
         Returns
         -------
@@ -501,6 +501,7 @@ class OIVAE(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
         return torch.cat(out).cpu().numpy() + log_jacobian(self.scale_,
                                                            self.n_features_in_)
 
+    @fill_doc
     def score(self, X, y=None, n_importance=500, random_state=0):
         """Mean importance-sampled log-likelihood per observation.
 
@@ -509,10 +510,8 @@ class OIVAE(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
         X : array-like, shape (n_samples, n_features)
         y : None
             Ignored (scikit-learn compatibility).
-        n_importance : int
-            Importance samples per observation.
-        random_state : None | int | numpy.random.Generator
-            Seed of the importance samples.
+        %(n_importance)s
+        %(random_state_importance)s
 
         Returns
         -------

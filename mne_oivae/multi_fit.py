@@ -12,9 +12,10 @@ from typing import NamedTuple
 import numpy as np
 from sklearn.base import clone
 from sklearn.model_selection import GroupKFold, check_cv
+from mne.utils import _validate_type
 
 from ._pipeline import Setting
-from ._validation import check_float, validate_type
+from ._validation import check_float
 from .estimator import OIVAE, check_X, fit_clones
 
 __all__ = ["fit_lam_path", "fit_cv_folds", "FoldFit"]
@@ -51,7 +52,7 @@ def fit_lam_path(model, X, lams):
     >>> [m.lam for m in models]
     [0.1, 1.0]
     """
-    validate_type(model, OIVAE, "model")
+    _validate_type(model, OIVAE, "model")
     lams = [check_float(lam, "every lam", minimum=0) for lam in np.atleast_1d(lams)]
     if not lams:
         raise ValueError("lams is empty; give at least one group-lasso strength")
@@ -123,7 +124,7 @@ def fit_cv_folds(model, X, cv=5, *, epochs=None):
     >>> len(scores)
     3
     """
-    validate_type(model, OIVAE, "model")
+    _validate_type(model, OIVAE, "model")
     template = clone(model)
     X = check_X(template, X)
     splits = cv_splits(X, cv, epochs)

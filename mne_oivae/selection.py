@@ -3,10 +3,10 @@
 import copy
 
 import numpy as np
-from mne.utils import logger
+from mne.utils import _check_option, logger, _validate_type
 from sklearn.base import BaseEstimator, TransformerMixin, clone
 
-from ._validation import check_float, check_int, check_option, validate_type
+from ._validation import check_float, check_int
 from ._pipeline import Setting
 from ._progress import log_level
 from .estimator import OIVAE, NotFittedError, check_X, fit_clones
@@ -151,8 +151,8 @@ class OIVAECV(TransformerMixin, BaseEstimator):
         self : OIVAECV
         """
         estimator = OIVAE() if self.estimator is None else self.estimator
-        validate_type(estimator, OIVAE, "estimator", "OIVAE")
-        check_option("rule", self.rule, RULES)
+        _validate_type(estimator, OIVAE, "estimator", "OIVAE")
+        _check_option("rule", self.rule, RULES)
         n_importance = check_int(self.n_importance, "n_importance", minimum=1)
         lams = self._candidates()
         template = clone(estimator)

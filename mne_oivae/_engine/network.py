@@ -238,12 +238,12 @@ class Network(nn.Module):
         if self.identity:
             loadings = self.W.view(n_rep, -1, k).index_select(1, self.loading_rows)
             return z.transpose(1, 2), [loadings.transpose(1, 2)]
-        if n_rep == 1:
-            u = torch.mm(self.W.view(-1, k), z.squeeze(0).T).unsqueeze(0)
-        else:
-            u = torch.bmm(self.W.view(n_rep, -1, k), z.transpose(1, 2))
-        return (self._by_bucket(u.view(*self.W.shape[:3], m)),
-                [w.view(-1, *w.shape[2:]) for w in self.out_weights])
+        out_weights = [w.view(-1, *w.shape[2:]) for w in self.out_weights]
+        if n_rep == 1:  # already in the buckets' group order
+            return torch.mm(self.W.view(-1, k), z.squeeze(0).T).view(-1, self.W.shape[2], m), \
+                out_weights
+        u = torch.bmm(self.W.view(n_rep, -1, k), z.transpose(1, 2))
+        return self._by_bucket(u.view(*self.W.shape[:3], m)), out_weights
 
     def generator_layers(self):
         """Hidden weights and biases of all replicas' groups in the buckets' order."""

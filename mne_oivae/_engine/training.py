@@ -209,7 +209,8 @@ class Trainer:
         and its value is recorded once per epoch (:meth:`run`).
         """
         xb, padded = batch
-        x = xb.view(-1, self.n_replicas, xb.shape[1]).transpose(0, 1)
+        x = xb[None] if self.n_replicas == 1 else xb.view(
+            -1, self.n_replicas, xb.shape[1]).transpose(0, 1)
         head = self.network.encoder_head(x)
         z, kl = reparameterise(head, self._noise(head), std_multiplier)
         return self.network.expected_log_likelihood(padded, z), kl
