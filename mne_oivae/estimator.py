@@ -280,13 +280,15 @@ class OIVAE(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
             Ignored (scikit-learn's unsupervised convention). The feature
             groups are the ``groups`` parameter of the estimator.
         checkpoint : path-like | None
-            If given, the full training state is written there (atomically)
-            every ``checkpoint_every`` iterations and at the end.
+            If given, the full training state (of all ``n_init`` restarts,
+            trained together) is written there (atomically) every
+            ``checkpoint_every`` iterations and at the end.
         checkpoint_every : int
             Iterations between checkpoints (rounded up to whole epochs).
         resume : bool
             Continue from ``checkpoint`` if that file exists (it must come from
-            a fit with the same parameters and data shape).
+            a fit with the same architecture, ``batch_size``, ``n_init`` and
+            data shape).
 
         Returns
         -------
