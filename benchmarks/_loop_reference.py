@@ -28,14 +28,13 @@ class LoopOIVAE(nn.Module):
 
     Parameters
     ----------
-    network : mne_oivae._engine.Network
+    module : mne_oivae._engine.Network
         Source of the architecture and of the parameter values (internal group
         order). Affine or hidden-layer generators (``group_latent_dim`` not None).
     """
 
-    def __init__(self, network):
+    def __init__(self, module):
         super().__init__()
-        module = _FirstReplica(network)
         if module.identity:
             raise ValueError("the loop reference covers group_latent_dim=int generators")
         self.act = module.activation.function
@@ -107,19 +106,6 @@ class LoopOIVAE(nn.Module):
         sq = sum(p.pow(2).sum() for p in params)
         count = sum(p.numel() for p in params)
         return -0.5 * sq / prior_scale**2 - count * (math.log(prior_scale) + 0.5 * _LOG_2PI)
-
-
-class _FirstReplica:
-    """The parameters of a network's replica 0, without the replica dimension."""
-
-    def __init__(self, network):
-        self.identity, self.activation, self.layout = (network.identity, network.activation,
-                                                       network.layout)
-        for name in ("enc_weights", "enc_biases", "gen_weights", "gen_biases", "out_weights"):
-            setattr(self, name, [t[0] for t in getattr(network, name)])
-        for name in ("enc_out_weight", "enc_out_bias", "W", "feature_bias", "log_var",
-                     "noise_floor"):
-            setattr(self, name, getattr(network, name)[0])
 
 
 class LoopTrainer(Trainer):

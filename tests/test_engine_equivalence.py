@@ -74,21 +74,21 @@ def test_loop_reference_matches_batched_engine():
     sizes = module.layout.sizes
     starts = np.cumsum([0, *sizes[:-1]])
     for g, (start, size) in enumerate(zip(starts, sizes)):
-        np.testing.assert_allclose(reference.W[g].detach(), module.W[0, g].detach(), rtol=1e-9,
+        np.testing.assert_allclose(reference.W[g].detach(), module.W[g].detach(), rtol=1e-9,
                                    atol=1e-12)
         slot = module.layout.slot(g)
-        out = module.out_weights[slot.bucket][0, slot.row]
+        out = module.out_weights[slot.bucket][slot.row]
         np.testing.assert_allclose(reference.out_weights[g].detach(), out[:, :size].detach(),
                                    rtol=1e-9, atol=1e-12)
         assert (out[:, size:] == 0).all()  # padding stays exactly zero
-        for ref_w, w in zip(reference.gen_weights[g], (w[0] for w in module.gen_weights)):
+        for ref_w, w in zip(reference.gen_weights[g], module.gen_weights):
             np.testing.assert_allclose(ref_w.detach(), w[g].detach(), rtol=1e-9, atol=1e-12)
         np.testing.assert_allclose(reference.log_var[g].detach(),
-                                   module.log_var[0, start:start + size].detach(), rtol=1e-9)
+                                   module.log_var[start:start + size].detach(), rtol=1e-9)
         np.testing.assert_allclose(reference.feature_bias[g].detach(),
-                                   module.feature_bias[0, start:start + size].detach(),
+                                   module.feature_bias[start:start + size].detach(),
                                    rtol=1e-9, atol=1e-12)
-    encoder = [p[0].detach() for p in module.encoder_parameters()]
+    encoder = [p.detach() for p in module.encoder_parameters()]
     encoder[0] = encoder[0][:, module.layout.feature_order]  # the loop's input order
     for ref_p, p in zip(reference.encoder_parameters(), encoder):
         np.testing.assert_allclose(ref_p.detach(), p, rtol=1e-9, atol=1e-12)
@@ -128,7 +128,7 @@ def test_fused_likelihood_matches_decode(group_latent_dim, hidden, activation,
     position = (torch.arange(len(order)) if module.padded_position is None
                 else module.padded_position)
     padded[:, position] = x
-    fused = module.expected_log_likelihood(padded, z[None]).sum()
+    fused = module.expected_log_likelihood(padded, z).sum()
     fused_grads = torch.autograd.grad(fused, list(module.parameters()), allow_unused=True)
 
     assert fused.item() == pytest.approx(unfused.item(), rel=1e-12)
@@ -171,7 +171,7 @@ def test_fused_likelihood_on_cuda_matches_cpu():
     for device in ("cpu", "cuda"):
         moved = module.to(device)
         value = moved.expected_log_likelihood(padded.clone().to(device),
-                                              z.to(device)[None]).sum()
+                                              z.to(device)).sum()
         grads.append([g.cpu() for g in torch.autograd.grad(value, list(moved.parameters()),
                                                            allow_unused=True)
                       if g is not None])

@@ -64,7 +64,7 @@ def test_score_equals_exact_marginal_likelihood():
         module = model.module_
         with torch.no_grad():
             M = module.loading_matrix().double().numpy()
-            b = module.feature_bias[0].double().numpy()
+            b = module.feature_bias.double().numpy()
             D = module.likelihood.variance(module)[0].double().numpy()
         order = module.layout.feature_order
         Xi = X[:50][:, order] / model.scale_  # the module works in the model's units
@@ -173,12 +173,12 @@ def test_activated_input_generator(linear_data, tmp_path):
                   random_state=0, verbose=False).fit(X)
     module = model.module_
     z = torch.randn(4, 2, generator=torch.Generator().manual_seed(0))
-    u = torch.einsum("gpk,nk->gnp", module.W[0].detach(), z)
+    u = torch.einsum("gpk,nk->gnp", module.W.detach(), z)
     g = list(module.layout.group_order).index(2)  # group "c", 3 features
     slot = module.layout.slot(g)
-    V = module.out_weights[slot.bucket][0, slot.row].detach()
+    V = module.out_weights[slot.bucket][slot.row].detach()
     columns = [list(module.layout.feature_order).index(f) for f in (3, 4, 5)]
-    expected = torch.tanh(u[g]) @ V[:, :3] + module.feature_bias[0].detach()[columns]
+    expected = torch.tanh(u[g]) @ V[:, :3] + module.feature_bias.detach()[columns]
     np.testing.assert_allclose(model.inverse_transform(z.numpy())[:, 3:],
                                expected.numpy() * model.scale_, rtol=1e-5, atol=1e-6)
     again = read_oivae(model.save(tmp_path / "tanh.h5"))

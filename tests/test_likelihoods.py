@@ -35,8 +35,8 @@ def test_student_t_density_is_scipys(dof):
     network = _network("student_t", dof)
     x = torch.randn(5, 3, dtype=torch.float64, generator=torch.Generator().manual_seed(3))
     mean = torch.randn(5, 3, dtype=torch.float64)
-    scale = (network.log_var[0].exp() + 0.05).sqrt().detach().numpy()
-    nu = dof if dof is not None else network.log_dof[0].exp().detach().numpy()
+    scale = (network.log_var.exp() + 0.05).sqrt().detach().numpy()
+    nu = dof if dof is not None else network.log_dof.exp().detach().numpy()
     expected = stats.t.logpdf(x.numpy(), nu, loc=mean.numpy(), scale=scale).sum(-1)
     np.testing.assert_allclose(network.log_likelihood(x, mean).detach().numpy(), expected,
                                rtol=1e-12)
@@ -45,7 +45,7 @@ def test_student_t_density_is_scipys(dof):
 def test_gaussian_density_is_scipys():
     network = _network("gaussian")
     x, mean = torch.randn(5, 3, dtype=torch.float64), torch.randn(5, 3, dtype=torch.float64)
-    sd = (network.log_var[0].exp() + 0.05).sqrt().detach().numpy()
+    sd = (network.log_var.exp() + 0.05).sqrt().detach().numpy()
     expected = stats.norm.logpdf(x.numpy(), mean.numpy(), sd).sum(-1)
     np.testing.assert_allclose(network.log_likelihood(x, mean).detach().numpy(), expected,
                                rtol=1e-12)
@@ -61,7 +61,7 @@ def test_student_t_training_likelihood_is_its_density():
     padded = x.new_zeros(6, network.n_padded)
     padded[:, network.padded_position if network.padded_position is not None
            else torch.arange(3)] = x[:, order]
-    value = network.expected_log_likelihood(padded, z[None])
+    value = network.expected_log_likelihood(padded, z)
     assert value.shape == (1,) and value.item() == pytest.approx(expected.item(), rel=1e-12)
 
 

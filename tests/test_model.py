@@ -96,7 +96,7 @@ def test_elbo_terms_match_hand_computation():
     # by hand, in the original feature order, from the same noise
     eps = torch.randn((1, 2, 2), generator=torch.Generator().manual_seed(3),
                       dtype=torch.float64)[0].numpy()
-    P = {k: v[0].detach().numpy() for k, v in module.named_parameters()}
+    P = {k: v.detach().numpy() for k, v in module.named_parameters()}
     order = module.layout.feature_order
     xi = x.numpy()[:, order]  # internal order: groups sorted by size
     out = x.numpy() @ P["enc_out_weight"].T + P["enc_out_bias"]  # caller's order

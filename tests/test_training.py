@@ -101,7 +101,7 @@ def test_chunks_give_the_same_fits():
 def test_replicas_split_into_networks_of_their_own():
     layout, arch = _layout(), _arch()
     stacked = Network(layout, arch, seeds=[0, 1, 2]).double()
-    assert stacked.W.shape[0] == 3 and stacked.slot_groups is not None  # groups reordered
+    assert stacked.n_replicas == 3 and stacked.slot_groups is not None  # groups reordered
     singles = [Network(layout, arch, seeds=[s]).double() for s in range(3)]
     assert stacked.n_padded == 3 * singles[0].n_padded
     for r, single in enumerate(singles):

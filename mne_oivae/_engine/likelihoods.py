@@ -48,11 +48,12 @@ class Likelihood:
         *floor* (a float) is the least noise variance of a feature.
         """
         network.noise_floor[replica] = floor
-        network.log_var[replica] = torch.log(var.clamp(min=floor))
+        network.part("log_var", replica=replica).copy_(torch.log(var.clamp(min=floor)))
 
     def variance(self, network):
         """Squared noise scales of every replica and feature, (R, n_features)."""
-        return torch.exp(network.log_var) + network.noise_floor[:, None]
+        return (torch.exp(network.log_var).view(network.n_replicas, -1)
+                + network.noise_floor[:, None])
 
     def log_prob_elements(self, network, x, mean):
         """log p(x_f | mean_f) of every element, replica 0's parameters; broadcasts."""
@@ -100,7 +101,7 @@ class Gaussian(Likelihood):
         u, out_weights = network.generator_inputs(z)
         weights, biases = network.generator_layers()
         return gaussian_log_likelihood(
-            x_padded, u, network.feature_bias.view(-1), network.log_var.view(-1),
+            x_padded, u, network.feature_bias, network.log_var,
             network.feature_floors(), network.padded_position, network.generator_spec,
             weights, biases, out_weights)
 
@@ -127,7 +128,9 @@ class StudentT(Likelihood):
 
     def degrees_of_freedom(self, network):
         """nu of every replica and feature, (R, n_features) (or a float when set)."""
-        return self.dof if self.dof is not None else torch.exp(network.log_dof)
+        if self.dof is not None:
+            return self.dof
+        return torch.exp(network.log_dof).view(network.n_replicas, -1)
 
     def _elements(self, x, mean, scale_sq, nu):
         if not torch.is_tensor(nu):

@@ -1,12 +1,14 @@
 """The oi-VAE network: amortised encoder and batched group generators, R replicas at once.
 
 A :class:`Network` holds R independent models of one architecture: every
-parameter carries a leading replica dimension. A fitted estimator holds one
-replica; restarts, lam paths and cross-validation folds train many together
-(:mod:`mne_oivae._engine.training`), and a bucket of the generators is then one
-batched matmul over its groups of all replicas. With one replica the matmuls
-are plain ones, so a single fit computes exactly what a model without the
-replica dimension would.
+parameter is the replicas' parameters concatenated along its first axis
+(replica r's part is ``view(R, *shape)[r]``, see :meth:`Network.part`). A fitted
+estimator holds one replica, whose parameters then have exactly the shapes of a
+single model, so a single fit runs plain matmuls on its parameters as they are.
+Restarts, lam paths and cross-validation folds train many together
+(:mod:`mne_oivae._engine.training`): a bucket of the generators is then one
+batched matmul over its groups of all replicas, which the concatenation along
+the group axis already lists replica by replica.
 
 Groups are reordered internally into a few *buckets* of similar size
 (:mod:`mne_oivae._engine.layout`); each bucket's output layer is one batched
@@ -167,13 +169,16 @@ class Network(nn.Module):
                     for seed in seeds]
         for owner in ("enc_weights", "enc_biases", "gen_weights", "gen_biases", "out_weights"):
             setattr(self, owner, nn.ParameterList())
+        # one replica's shape of every parameter and buffer (see part())
+        self.shapes = {name: tuple(value.shape) for name, value in replicas[0].items()}
+        self.shapes["noise_floor"] = ()
         for name in replicas[0]:
             owner, _, leaf = name.rpartition(".")
-            stacked = nn.Parameter(torch.stack([r[name] for r in replicas]))
+            joined = nn.Parameter(torch.cat([r[name] for r in replicas]))
             if owner:  # the lists' parameters come in order
-                getattr(self, owner).append(stacked)
+                getattr(self, owner).append(joined)
             else:
-                setattr(self, leaf, stacked)
+                setattr(self, leaf, joined)
         # A feature that never varies (a finger channel in motion capture) would
         # otherwise drive its variance to 0 and its likelihood to infinity, and
         # dominate the fit; the likelihood's init_from_data sets the floor from the
@@ -207,43 +212,51 @@ class Network(nn.Module):
 
     # -- forward -------------------------------------------------------------
     def encoder_head(self, x):
-        """Output of the inference networks, (R, n, 2K): see :func:`posterior`.
+        """Output of the inference networks: see :func:`posterior`.
 
-        *x* is (R, n, n_features), with the features in the caller's order.
+        *x* has the features in the caller's order: (R, n, n_features), or
+        (n, n_features) for one replica, whose output is then (n, 2K).
         """
         h = x
         for weight, bias in zip(self.enc_weights, self.enc_biases):
-            h = self.activation.function(_affine(bias, h, weight))
-        return _affine(self.enc_out_bias, h, self.enc_out_weight)
+            h = self.activation.function(self._affine(bias, h, weight))
+        return self._affine(self.enc_out_bias, h, self.enc_out_weight)
+
+    def _affine(self, bias, x, weight):
+        """``bias + x @ weight^T`` of every replica; one plain matmul for one replica."""
+        if self.n_replicas == 1:
+            return torch.addmm(bias, x, weight.T)
+        n_rep = self.n_replicas
+        return torch.baddbmm(bias.view(n_rep, 1, -1), x,
+                             weight.view(n_rep, -1, weight.shape[-1]).transpose(1, 2))
 
     def encode(self, x):
         """Mean and standard deviation of q(z|x) of one replica, each (n, K).
 
         *x* is (n, n_features) in the caller's feature order.
         """
-        return posterior(self.encoder_head(x[None])[0])
+        return posterior(self.encoder_head(x))
 
     def _by_bucket(self, t):
-        """(R, G, ...) per-group tensor as (R * G, ...) in the buckets' group order."""
-        flat = t.reshape(-1, *t.shape[2:])
-        return flat if self.slot_groups is None else flat.index_select(0, self.slot_groups)
+        """A per-group tensor (R * G, ...) in the buckets' group order."""
+        return t if self.slot_groups is None else t.index_select(0, self.slot_groups)
 
     def generator_inputs(self, z):
         """u = W(g) z^T, (R * G, p, m), and the output weights V (one per bucket).
 
-        *z* is (R, m, K). The generators compute ``f(u[bucket.groups]^T) @ V``
-        per bucket. Identity generators are one bucket: u = z^T and V = the loadings.
+        *z* is (R, m, K), or (m, K) for one replica. The generators compute
+        ``f(u[bucket.groups]^T) @ V`` per bucket. Identity generators are one
+        bucket: u = z^T and V = the loadings.
         """
-        n_rep, m, k = z.shape
+        n_rep, (m, k) = self.n_replicas, z.shape[-2:]
         if self.identity:
             loadings = self.W.view(n_rep, -1, k).index_select(1, self.loading_rows)
-            return z.transpose(1, 2), [loadings.transpose(1, 2)]
-        out_weights = [w.view(-1, *w.shape[2:]) for w in self.out_weights]
-        if n_rep == 1:  # already in the buckets' group order
-            return torch.mm(self.W.view(-1, k), z.squeeze(0).T).view(-1, self.W.shape[2], m), \
-                out_weights
+            return z.view(n_rep, m, k).transpose(1, 2), [loadings.transpose(1, 2)]
+        if n_rep == 1:  # W's groups are in the buckets' order
+            return torch.mm(self.W.view(-1, k), z.T).view(-1, self.W.shape[1], m), \
+                list(self.out_weights)
         u = torch.bmm(self.W.view(n_rep, -1, k), z.transpose(1, 2))
-        return self._by_bucket(u.view(*self.W.shape[:3], m)), out_weights
+        return self._by_bucket(u.view(-1, self.W.shape[1], m)), list(self.out_weights)
 
     def generator_layers(self):
         """Hidden weights and biases of all replicas' groups in the buckets' order."""
@@ -253,9 +266,10 @@ class Network(nn.Module):
     def means(self, z):
         """Means of p(x | z) of every replica, (m, R * n_features).
 
-        *z* is (R, m, K); the features are the internal ones, replica after replica.
+        *z* is (R, m, K), or (m, K) for one replica; the features are the
+        internal ones, replica after replica.
         """
-        m = z.shape[1]
+        m = z.shape[-2]
         u, out_weights = self.generator_inputs(z)
         weights, biases = self.generator_layers()
         outs = [torch.bmm(hidden_layers(u, weights, biases, self.activation, bucket.groups,
@@ -265,11 +279,11 @@ class Network(nn.Module):
         out = outs[0] if len(outs) == 1 else torch.cat(outs, dim=1)
         if self.padded_position is not None:
             out = out[:, self.padded_position]
-        return out + self.feature_bias.view(-1)
+        return out + self.feature_bias
 
     def decode(self, z):
         """Mean of p(x|z) of one replica in internal feature order, (n, n_features)."""
-        return self.means(z[None])
+        return self.means(z)
 
     def expected_log_likelihood(self, x_padded, z):
         """Mean over rows of log p(x | z) of every replica, (R,).
@@ -281,7 +295,7 @@ class Network(nn.Module):
             ``padded_position[f]``, any finite value in padding columns), one
             row per row of *z* (row i holds every replica's i-th row),
             contiguous. **Overwritten** (the fused Gaussian writes residuals).
-        z : Tensor, (R, m, K)
+        z : Tensor, (R, m, K), or (m, K) for one replica
         """
         return self.likelihood.expected_log_likelihood(self, x_padded, z)
 
@@ -294,8 +308,18 @@ class Network(nn.Module):
         version = (self.noise_floor._version, self.noise_floor.data_ptr())
         if getattr(self, "_floors", (None,))[0] != version:  # set once per run
             self._floors = (version, self.noise_floor[:, None].expand(
-                self.feature_bias.shape).reshape(-1))
+                self.n_replicas, self.layout.n_features).reshape(-1))
         return self._floors[1]
+
+    def part(self, name, value=None, replica=0):
+        """Replica *replica*'s part of parameter or buffer *name* (a view).
+
+        *value* is a tensor shaped as that parameter (Adam's moments, say);
+        ``None`` is the parameter itself.
+        """
+        if value is None:
+            value = self.get_buffer(name) if name == "noise_floor" else self.get_parameter(name)
+        return value.view(self.n_replicas, *self.shapes[name])[replica]
 
     def log_likelihood(self, x, mean):
         """log p(x | mean) of one replica, summed over features; broadcasts."""
@@ -307,17 +331,20 @@ class Network(nn.Module):
 
     def log_prior_theta(self, prior_scale):
         """log N(theta; 0, prior_scale^2 I) of every replica's generator parameters, (R,)."""
+        n_rep = self.n_replicas
+
         def total(t):
-            return t.sum(tuple(range(1, t.dim())))
+            return t.reshape(n_rep, -1).sum(1)
 
         params = [*self.gen_weights, *self.gen_biases, self.feature_bias]
         sq = sum(total(p.pow(2)) for p in params)
         for bucket, weight in zip(self.layout.buckets, self.out_weights):
             mask = torch.as_tensor(self.layout.padding_mask(bucket), device=weight.device)
-            sq = sq + total(weight.pow(2) * mask[:, None, :])
+            sq = sq + total(weight.view(n_rep, *mask.shape[:1], *weight.shape[1:]).pow(2)
+                            * mask[:, None, :])
         # the output layers' weights without padding: (input width) x (features)
         n_out = 0 if self.identity else self.out_weights[0].shape[-2] * self.layout.n_features
-        count = sum(p.shape[1:].numel() for p in params) + n_out
+        count = sum(p.numel() // n_rep for p in params) + n_out
         return -0.5 * sq / prior_scale**2 - count * (math.log(prior_scale) + 0.5 * _LOG_2PI)
 
     # -- canonical form ------------------------------------------------------
@@ -346,7 +373,7 @@ class Network(nn.Module):
         state = self.state_dict() if state is None else state
         canonical, out_weights = {}, []
         for name, value in state.items():
-            value = value.detach()[replica].cpu().clone()
+            value = self.part(name, value.detach(), replica).cpu().clone()
             if name.startswith("out_weights."):
                 out_weights.append(value)
             elif name == "W" and self.identity:
@@ -371,7 +398,10 @@ class Network(nn.Module):
             Named and shaped as the network's state dict.
         """
         per_replica = [self._internal_replica(c) for c in canonicals]
-        return {name: torch.stack([s[name] for s in per_replica]) for name in per_replica[0]}
+        return {name: torch.stack([s[name] for s in per_replica]).reshape(
+                    len(canonicals) * self.shapes[name][0] if self.shapes[name] else -1,
+                    *self.shapes[name][1:])
+                for name in per_replica[0]}
 
     def _internal_replica(self, canonical):
         state = {}
@@ -416,31 +446,25 @@ class Network(nn.Module):
         var = (sq / n - mean.pow(2)).clamp(min=0)
         floor = NOISE_FLOOR * float(var.mean()) + 1e-12
         order = torch.as_tensor(self.layout.feature_order, device=X.device)
-        self.feature_bias[replica] = mean[order]
+        self.part("feature_bias", replica=replica).copy_(mean[order])
         self.likelihood.init_from_data(self, replica, var[order], floor)
 
     def replica(self, r):
         """Replica *r* as a network of its own (a copy), e.g. a fitted model."""
         single = Network(self.layout, self.architecture).to(self.W.device)
-        single.load_state_dict({name: value[r:r + 1]
-                                for name, value in self.state_dict().items()})
+        single.load_state_dict({name: self.part(name, value, r).reshape(
+            single.state_dict()[name].shape) for name, value in self.state_dict().items()})
         return single
 
     def group_norms(self):
         """||W(g)[:, j]||_2 for every (replica, internal group g, component j): (R, G, K)."""
-        return torch.linalg.vector_norm(self.W.detach(), dim=-2)
+        norms = torch.linalg.vector_norm(self.W.detach(), dim=-2)
+        return norms.view(self.n_replicas, -1, norms.shape[-1])
 
     def loading_matrix(self):
         """x = M z + b + noise for affine or identity generators: M, (n_features, K)."""
         eye = torch.eye(self.W.shape[-1], dtype=self.W.dtype, device=self.W.device)
         return (self.decode(eye) - self.decode(torch.zeros_like(eye))).T
-
-
-def _affine(bias, x, weight):
-    """``bias + x @ weight^T`` of every replica, (R, n, out); a plain matmul for one."""
-    if len(weight) == 1:  # squeeze, not [0]: its backward is a view, not a copy
-        return torch.addmm(bias.squeeze(0), x.squeeze(0), weight.squeeze(0).T).unsqueeze(0)
-    return torch.baddbmm(bias[:, None], x, weight.transpose(1, 2))
 
 
 def _unchanged(value):

@@ -85,7 +85,8 @@ class ProximalAdam:
     is Adam's RMS gradient averaged over the column, so the step is invariant to
     the scale of the data (the reference code's plain SGD step of 1e-4 is not).
 
-    *W* is (G, p, K), or (R, G, p, K) for R replicas trained together.
+    *W* is (G, p, K); for R replicas trained together, their groups one replica
+    after the other.
     """
 
     def __init__(self, W, lr, betas=(0.9, 0.999), eps=1e-8):
@@ -96,7 +97,7 @@ class ProximalAdam:
 
     @torch.no_grad()
     def step(self, lam):
-        """One step; *lam* is a float or a tensor of one value per replica, (R, 1, 1, 1)."""
+        """One step; *lam* is a float or a tensor of one value per group of W, (G, 1, 1)."""
         b1, b2 = self.betas
         self.t += 1
         grad = self.W.grad
@@ -176,8 +177,9 @@ class Trainer:
             lr=config.lr, **_adam_implementation(X.device))
         self.prox = ProximalAdam(network.W, config.lr)
         self.iteration = 0
-        self._lam_tensor = torch.tensor(self.lams, dtype=torch.float64,
-                                        device=X.device).view(-1, 1, 1, 1)
+        # one value per group of W, (R * G, 1, 1): W holds the replicas' groups in turn
+        self._lam_tensor = torch.tensor(self.lams, dtype=torch.float64, device=X.device) \
+            .repeat_interleave(len(network.W) // self.n_replicas).view(-1, 1, 1)
         self._lam_full = self._lam_tensor.to(network.W.dtype)
         self._buffers = self._eps = None
 
@@ -209,24 +211,25 @@ class Trainer:
         and its value is recorded once per epoch (:meth:`run`).
         """
         xb, padded = batch
-        x = xb[None] if self.n_replicas == 1 else xb.view(
+        x = xb if self.n_replicas == 1 else xb.view(
             -1, self.n_replicas, xb.shape[1]).transpose(0, 1)
         head = self.network.encoder_head(x)
         z, kl = reparameterise(head, self._noise(head), std_multiplier)
         return self.network.expected_log_likelihood(padded, z), kl
 
     def _noise(self, head):
-        """Standard normal draws for :func:`reparameterise`, (R, mc_samples, n, K)."""
-        n_rep, n, k2 = head.shape
-        shape = (n_rep, self.config.mc_samples, n, k2 // 2)
+        """Standard normal draws for :func:`reparameterise`, ([R,] mc_samples, n, K)."""
+        *lead, n, k2 = head.shape  # no replica dimension for one replica
+        shape = (*lead, self.config.mc_samples, n, k2 // 2)
         if self._eps is None or self._eps.shape != shape:
             self._eps = head.new_empty(shape)
-        for eps, generator in zip(self._eps, self.generators):
-            torch.randn(shape[1:], generator=generator, out=eps)
+        for eps, generator in zip(self._eps.view(self.n_replicas, *shape[-3:]),
+                                  self.generators):
+            torch.randn(shape[-3:], generator=generator, out=eps)
         return self._eps
 
     def current_lam(self):
-        """Group-lasso strength of every replica now, (R, 1, 1, 1) (0.0 at first)."""
+        """Group-lasso strength of every group of W now, (R * G, 1, 1) (0.0 at first)."""
         ramp = self.config.lam_warmup
         if ramp <= 0 or self.iteration >= ramp:
             return self._lam_full
@@ -278,7 +281,7 @@ class Trainer:
         loss.sum().backward()
         self.optimizer.step()
         self.prox.step(self.current_lam())
-        return torch.stack([rec, kl], -1).detach()
+        return torch.stack([rec.detach(), kl.detach().expand_as(rec)], -1)
 
     def snapshot(self):
         return {k: v.detach().clone() for k, v in self.network.state_dict().items()}
