@@ -451,7 +451,7 @@ class Network(nn.Module):
 
     def replica(self, r):
         """Replica *r* as a network of its own (a copy), e.g. a fitted model."""
-        single = Network(self.layout, self.architecture).to(self.W.device)
+        single = Network(self.layout, self.architecture).to(self.W.device, self.W.dtype)
         single.load_state_dict({name: self.part(name, value, r).reshape(
             single.state_dict()[name].shape) for name, value in self.state_dict().items()})
         return single

@@ -488,6 +488,9 @@ def _chunk_trainer(layout, architecture, tasks, X, config):
 
 
 def _split(network, histories):
+    """(network of one replica, history) of every replica of *network*."""
+    if network.n_replicas == 1:
+        return [(network, histories[0])]
     return [(network.replica(r), history) for r, history in enumerate(histories)]
 
 
