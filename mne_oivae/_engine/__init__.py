@@ -7,12 +7,11 @@ folds) and :class:`Trainer` runs, checkpoints and guards one set of replicas.
 
 from .kernels import ACTIVATIONS, is_expanded
 from .layout import GroupLayout, bucket_cost_for
-from .likelihoods import LIKELIHOODS, Likelihood, make_likelihood
-from .network import NOISE_FLOOR, Architecture, Network, layout_for
-from .training import (CHUNK_BYTES, TERMS, DivergenceError, ProximalAdam, Task,
-                       TrainConfig, Trainer, shrink_columns, train)
+from .likelihoods import LIKELIHOODS
+from .network import Architecture, Network, layout_for
+from .training import (CHUNK_BYTES, DivergenceError, ProximalAdam, Task, TrainConfig,
+                       Trainer, shrink_columns, train)
 
 __all__ = ["ACTIVATIONS", "is_expanded", "GroupLayout", "bucket_cost_for", "LIKELIHOODS",
-           "Likelihood", "make_likelihood", "NOISE_FLOOR", "Architecture", "Network", "layout_for",
-           "CHUNK_BYTES", "TERMS", "DivergenceError", "ProximalAdam", "Task", "TrainConfig",
-           "Trainer", "shrink_columns", "train"]
+           "Architecture", "Network", "layout_for", "CHUNK_BYTES", "DivergenceError",
+           "ProximalAdam", "Task", "TrainConfig", "Trainer", "shrink_columns", "train"]

@@ -32,7 +32,10 @@ class Likelihood:
     """The observation model of a network: a per-feature density with noise parameters.
 
     Subclasses name their parameters (``parameter_names``, each one value
-    per feature) and implement :meth:`log_prob_elements` and :meth:`sample`.
+    per feature) and implement :meth:`sample`, the density of one replica
+    (:meth:`log_prob_elements`, or :meth:`log_prob` directly) and that of all
+    replicas in training (:meth:`replicas_log_prob_elements`, or
+    :meth:`expected_log_likelihood` directly, as the fused Gaussian does).
     """
 
     parameter_names = ("log_var",)
@@ -83,10 +86,6 @@ class Likelihood:
 
 class Gaussian(Likelihood):
     """x_f ~ N(mean_f, var_f), var_f = exp(log_var_f) + noise_floor."""
-
-    def log_prob_elements(self, network, x, mean):
-        var = self.variance(network)[0]
-        return -0.5 * ((x - mean) ** 2 / var + torch.log(var) + _LOG_2PI)
 
     def log_prob(self, network, x, mean):
         var = self.variance(network)[0]
