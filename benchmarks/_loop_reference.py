@@ -3,7 +3,7 @@
 The original oi-VAE code runs one small network per group in a Python loop:
 one ``W(g)``, one generator ``f_g``, one Gaussian likelihood and one proximal
 step per group. :class:`LoopTrainer` does exactly that, with the same math as
-the package's batched engine (:mod:`mne_oivae._model`, :mod:`mne_oivae._train`)
+the package's batched engine (:mod:`mne_oivae._engine`)
 and a copy of the same parameter values, so that the two can be timed side by
 side and checked against each other (``tests/test_engine_equivalence.py``).
 
@@ -18,17 +18,17 @@ import math
 import torch
 from torch import nn
 
-from mne_oivae._train import Trainer, shrink_columns
+from mne_oivae._engine import Trainer, shrink_columns
 
 _LOG_2PI = math.log(2 * math.pi)
 
 
 class LoopOIVAE(nn.Module):
-    """One parameter set per group, copied from a batched ``OIVAEModule``.
+    """One parameter set per group, copied from a batched ``Network`` of one replica.
 
     Parameters
     ----------
-    module : mne_oivae._model.OIVAEModule
+    module : mne_oivae._engine.Network
         Source of the architecture and of the parameter values (internal group
         order). Affine or hidden-layer generators (``group_latent_dim`` not None).
     """
@@ -119,7 +119,9 @@ class LoopTrainer(Trainer):
 
     def __init__(self, model, X, config, generator):
         # the state Trainer's epochs use, without its batched buffers and optimisers
-        self.model, self.X, self.config, self.generator = model, X, config, generator
+        self.model, self.X, self.config = model, X, config
+        self.generator, self.generators, self.rows, self.n_replicas = (generator, [generator],
+                                                                        None, 1)
         self.n_samples = X.shape[0]
         self.optimizer = torch.optim.Adam(
             [*model.encoder_parameters(), *model.generator_parameters(), *model.log_var],
@@ -138,6 +140,12 @@ class LoopTrainer(Trainer):
         rec = model.log_likelihood(xb, z).mean()
         kl = 0.5 * (mu.pow(2) + sd.pow(2) - 1 - 2 * torch.log(sd)).sum(-1).mean()
         return rec, kl, model.log_prior_theta(cfg.prior_scale)
+
+    def current_lam(self):
+        ramp = self.config.lam_warmup
+        if ramp <= 0 or self.iteration >= ramp:
+            return self.config.lam
+        return self.config.lam * self.iteration / ramp
 
     @torch.no_grad()
     def prox_step(self, lam, betas=(0.9, 0.999), eps=1e-8):

@@ -41,8 +41,7 @@ from mne_oivae.mocap import (MocapDataNotFoundError, forward_kinematics, load_cm
                              top_joints_table)
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from mocap_table2 import (CONFIGS, HELD_OUT_WALK, MODELS,  # noqa: E402
-                          model_file, model_params)
+from mocap_table2 import CONFIGS, HELD_OUT_WALK, MODELS, model_file, model_params  # noqa: E402
 
 STILL_JOINTS = ("lclavicle", "rclavicle", "lfingers", "rfingers", "ltoes", "rtoes")
 FLOOR_TOLERANCE = 0.05  # metres below the lowest training pose
@@ -171,7 +170,7 @@ def main(argv=None):
           "7, trained on walks 1-10")
 
     pruned, tree, null = {}, [], []
-    for name, n_components, lam in MODELS[:3]:
+    for name, n_components, _ in MODELS[:3]:
         shares = [pruned_share(models[name, s].group_weights_, names) for s in args.seeds]
         pruned[n_components] = float(np.mean(shares))
         print(f"{name}: weight on {', '.join(STILL_JOINTS)}: "

@@ -11,7 +11,8 @@ correction} x {monotone (linear-friendly), nonlinear couplings}; the features
 come from :func:`mne_oivae.stc_to_groups` (``mode="mean_flip"``;
 ``orthogonalize=True``; ``envelope=(8, 12), decim=5``). Methods:
 :class:`mne_oivae.OIVAECV` with the ``MEG_REGIONS_DEEP`` preset (nonlinear
-generators) over its lams, or another preset (``--preset MEG_REGIONS``), and every method of :mod:`mne_oivae.baselines` (FA, FastICA, PCA,
+generators) over its lams, or another preset (``--preset MEG_REGIONS``), and
+every method of :mod:`mne_oivae.baselines` (FA, FastICA, PCA,
 SparsePCA on the features; temporal ICA on envelopes and clustered
 orthogonalised amplitude-envelope correlation on the alpha-band time courses,
 orthogonalised too in the leakage-corrected cells), all with K = 20 components
@@ -167,7 +168,7 @@ def main(argv=None):
                                             and cell.split()[3] == c], args)
         for s, c, seed in jobs)
     merged = {}
-    for (s, c, seed), out in zip(jobs, results):
+    for _, out in zip(jobs, results):
         for cell, value in out.items():
             merged.setdefault(cell, []).append(value)
     print(f"{'cell':<28}" + "".join(f"{m:>13}" for m in METHODS) + f"{'chance':>8}"

@@ -39,10 +39,8 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from mne_oivae._fused import _expanded
-from mne_oivae._layout import GroupLayout, bucket_cost_for
-from mne_oivae._model import OIVAEModule
-from mne_oivae._train import Trainer, TrainConfig
+from mne_oivae._engine import (Architecture, GroupLayout, Network, TrainConfig, Trainer,
+                               bucket_cost_for, is_expanded)
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _loop_reference import LoopOIVAE, LoopTrainer  # noqa: E402
@@ -80,18 +78,18 @@ def step_flops(module, batch):
     Real features only (padding not counted). Hidden layers take three matmuls
     (forward, input gradient, weight gradient), the encoder two (no gradient
     of x). The output layer of a bucket takes three, or, where the package
-    computes the squared error from h^T x and h^T h (``_expanded``), two plus
+    computes the squared error from h^T x and h^T h (``is_expanded``), two plus
     h^T h. Recomputing hidden activations in the backward pass is not counted.
     """
     layout = module.layout
     n_groups, n_features = len(layout.sizes), layout.n_features
-    k, p = module.W.shape[2], module.W.shape[1]
+    k, p = module.W.shape[-1], module.W.shape[-2]
     flops = 2 * 2 * batch * n_features * 2 * k + 3 * 2 * batch * n_groups * k * p
     for weight in module.gen_weights:
-        flops += 3 * 2 * batch * n_groups * weight.shape[1] * weight.shape[2]
+        flops += 3 * 2 * batch * n_groups * weight.shape[-2] * weight.shape[-1]
     for bucket, V in zip(layout.buckets, module.out_weights):
-        features, inner = int(layout.sizes[bucket.groups].sum()), V.shape[1]
-        if _expanded(bucket.width, inner):
+        features, inner = int(layout.sizes[bucket.groups].sum()), V.shape[-2]
+        if is_expanded(bucket.width, inner):
             flops += 2 * 2 * batch * inner * features + 2 * batch * inner**2 * bucket.n_groups
         else:
             flops += 3 * 2 * batch * inner * features
@@ -120,11 +118,10 @@ def build(sizes, batch, k, p, hidden, device, seed=0):
     X = torch.randn(rows, n_features, generator=torch.Generator().manual_seed(seed)).to(device)
     width = hidden[-1] if hidden else p
     layout = GroupLayout(groups, bucket_cost_for(batch, width))
-    module = OIVAEModule(layout, k, p, hidden, (), "tanh",
-                         torch.Generator().manual_seed(seed)).to(device)
+    module = Network(layout, Architecture(k, p, hidden, (), "tanh"), [seed]).to(device)
     config = TrainConfig(n_iter=10**9, batch_size=batch, lr=1e-3, lam=1.0, prior_scale=1.0,
                          mc_samples=1, warmup=0, lam_warmup=0)
-    package = Trainer(module, X, config, torch.Generator(device=device).manual_seed(seed))
+    package = Trainer(module, X, config, [seed], [config.lam])
     X_internal = X[:, torch.as_tensor(layout.feature_order, device=device)].contiguous()
     loop = LoopTrainer(LoopOIVAE(module), X_internal, config,
                        torch.Generator(device=device).manual_seed(seed))
@@ -239,13 +236,13 @@ def main(argv=None):
         print(f"{name.strip():<18} {len(sizes):>6} {int(np.sum(sizes)):>8} {batch:>5} {k:>3} "
               f"{p:>2} {str(hidden[0]) if hidden else '-':>6} {n_buckets:>7} "
               f"{1e3 * t_package:>10.2f} {1e3 * t_loop:>9.2f} {ratios[name]:>6.1f} "
-              f"{t_loop * peak / step_flops(package.module, batch):>6.1f}", flush=True)
+              f"{t_loop * peak / step_flops(package.network, batch):>6.1f}", flush=True)
         if name == ROOFLINE_CONFIG:
             del loop
             peak = max(peak, matmul_peak(device, timer))
             (t_again,) = interleaved([package], timer, args.repeats)
             peak = max(peak, matmul_peak(device, timer))
-            flops = step_flops(package.module, batch)
+            flops = step_flops(package.network, batch)
             rate = flops / min(t_package, t_again)
             roofline = rate / peak
             print(f"  roofline: {flops / 1e9:.2f} GFLOP per step at {rate / 1e9:.1f} GFLOP/s; "

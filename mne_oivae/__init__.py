@@ -4,7 +4,7 @@ from importlib.metadata import PackageNotFoundError, version
 
 from . import datasets, metrics, presets, results, viz
 from ._io import FormatError
-from ._train import DivergenceError
+from ._engine import DivergenceError
 from .estimator import OIVAE, NotFittedError, read_oivae
 from .groups import GroupSpec
 from .report import add_oivae_to_report

@@ -1,6 +1,13 @@
-"""The progress bar of a training run: iterations done, summed over its replicas."""
+"""The progress bar of a training run (iterations done, summed over its replicas); log levels."""
 
-from mne.utils import ProgressBar
+from contextlib import nullcontext
+
+from mne.utils import ProgressBar, use_log_level
+
+
+def log_level(verbose):
+    """MNE's log level for a method: *verbose* if set, else the global one."""
+    return nullcontext() if verbose is None else use_log_level(verbose)
 
 
 class Progress:

@@ -1,46 +1,20 @@
-"""Input checks with MNE-style messages, free of MNE so the core can use them."""
+"""Input checks MNE does not have (bounded numbers, data arrays), on MNE's validators.
 
-import numbers
+Types and options are checked with :func:`mne.utils._validate_type` and
+:func:`mne.utils._check_option` everywhere outside the torch engine
+(:mod:`mne_oivae._engine`, which stays free of MNE and checks nothing the
+estimator has not checked).
+"""
+
 import operator
 
 import numpy as np
-
-
-def validate_type(item, types, item_name, type_name=None):
-    """Raise TypeError naming the argument, what it got and what it needs."""
-    if isinstance(types, str) and types == "int":
-        types = (numbers.Integral,)
-        type_name = type_name or "int"
-    if isinstance(item, bool) and numbers.Integral in _as_tuple(types):
-        if bool not in _as_tuple(types):
-            raise TypeError(f"{item_name} must be an instance of {type_name}, got bool")
-    if not isinstance(item, _as_tuple(types)):
-        if type_name is None:
-            names = [t.__name__ if t is not None else "None" for t in _as_tuple(types)]
-            type_name = " or ".join(names)
-        raise TypeError(
-            f"{item_name} must be an instance of {type_name}, got {type(item).__name__}"
-        )
-    return item
-
-
-def _as_tuple(types):
-    types = types if isinstance(types, tuple) else (types,)
-    return tuple(type(None) if t is None else t for t in types)
-
-
-def check_option(name, value, allowed):
-    """Raise ValueError if *value* is not one of *allowed*."""
-    if value not in allowed:
-        options = ", ".join(repr(a) for a in allowed)
-        raise ValueError(f"Invalid value for the '{name}' parameter. Allowed values are "
-                         f"{options}, but got {value!r} instead.")
-    return value
+from mne.utils import _validate_type
 
 
 def check_int(value, name, minimum=None):
     """Return *value* as int, checking it is an integer and >= *minimum*."""
-    validate_type(value, "int", name)
+    _validate_type(value, "int", name)
     value = operator.index(value)
     if minimum is not None and value < minimum:
         raise ValueError(f"{name} must be an integer >= {minimum}, got {value}")
@@ -49,7 +23,7 @@ def check_int(value, name, minimum=None):
 
 def check_float(value, name, minimum=None, strict=False):
     """Return *value* as float, checking it is a finite real >= (or >) *minimum*."""
-    validate_type(value, numbers.Real, name, "float")
+    _validate_type(value, "numeric", name, "float")
     value = float(value)
     if not np.isfinite(value):
         raise ValueError(f"{name} must be finite, got {value}")
@@ -66,7 +40,8 @@ def check_data(X, name="X", n_features=None):
     try:
         X = np.asarray(X)
     except Exception as exc:  # ragged lists and the like
-        raise ValueError(f"{name} must be convertible to a 2D array of floats: {exc}")
+        raise ValueError(f"{name} must be convertible to a 2D array of floats: {exc}") \
+            from None
     if X.dtype == object or not (np.issubdtype(X.dtype, np.floating)
                                  or np.issubdtype(X.dtype, np.integer)
                                  or X.dtype == bool):
@@ -103,3 +78,19 @@ def check_finite(X, name="X"):
             f"sample {first[0]}, feature {first[1]}; remove or impute them before fitting"
         )
     return X
+
+
+def check_band(band, sfreq):
+    """The band as two floats, 0 < low < high < Nyquist."""
+    try:
+        low, high = (float(f) for f in band)
+    except (TypeError, ValueError):
+        raise TypeError(f"band must be a pair of frequencies (low, high) in Hz, got "
+                        f"{band!r}") from None
+    if not 0 < low < high:
+        raise ValueError(f"band must satisfy 0 < low < high, got ({low}, {high}) Hz")
+    if high >= sfreq / 2:
+        raise ValueError(f"band ({low}, {high}) Hz reaches the Nyquist frequency "
+                         f"{sfreq / 2:g} Hz of data sampled at {sfreq:g} Hz: choose a "
+                         "band below it, or estimates sampled faster")
+    return low, high

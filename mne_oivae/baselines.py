@@ -30,8 +30,9 @@ from scipy.signal import hilbert
 from sklearn.cluster import AgglomerativeClustering
 from sklearn.decomposition import PCA, FactorAnalysis, FastICA, SparsePCA
 from sklearn.exceptions import ConvergenceWarning
+from mne.utils import _check_option
 
-from ._validation import check_int, check_option
+from ._validation import check_int
 from .groups import GroupSpec, as_group_spec
 
 #: Names of the methods of :func:`baseline_group_weights`.
@@ -77,7 +78,7 @@ def baseline_group_weights(method, X, n_components, *, groups=None, epochs=None,
     >>> baseline_group_weights("pca", X, 3).shape
     (6, 3)
     """
-    check_option("method", method, BASELINES)
+    _check_option("method", method, BASELINES)
     X = np.asarray(X, dtype=np.float64)
     if X.ndim != 2 or not np.isfinite(X).all():
         raise ValueError(f"X must be a finite 2D array (n_samples, n_features), got "

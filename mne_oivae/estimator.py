@@ -1,25 +1,23 @@
 """OIVAE: the scikit-learn estimator around the torch model."""
 
+import copy
 import math
-from contextlib import nullcontext
-from pathlib import Path
 
 import numpy as np
 import torch
-from mne.utils import ProgressBar, logger, use_log_level
+from mne.utils import ProgressBar, _validate_type
 from sklearn.base import BaseEstimator, ClassNamePrefixFeaturesOutMixin, TransformerMixin
 from sklearn.exceptions import NotFittedError as _SklearnNotFittedError
 from sklearn.utils.validation import validate_data
 
-from ._checkpoint import load_checkpoint
-from ._fitting import (as_tensor, best, fit_inputs, fit_together, last_iteration,
-                       new_trainer, resolve_device, run_with_checkpoints, seed_sequence)
+from ._docs import fill_doc
+from ._config import fit_config, params_from_json, params_to_json, seed_sequence
+from ._engine import DivergenceError, Network, layout_for
 from ._io import arrays_under, read_state, write_state
-from ._model import build_module, layout_for
-from ._params import params_from_json, params_to_json, validate_params
-from ._train import DivergenceError
+from ._progress import log_level
+from ._pipeline import Checkpointing, Fit, Setting, fit_models, resolve_device
 from ._units import log_jacobian, to_data_units, to_model_units
-from ._validation import check_data, check_finite, check_int, validate_type
+from ._validation import check_data, check_finite, check_int
 from .groups import GroupSpec, as_group_spec
 
 __all__ = ["OIVAE", "read_oivae", "NotFittedError", "DivergenceError",
@@ -89,6 +87,15 @@ class OIVAE(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
         generator is :math:`f_g(u) = V_g \tanh(u) + b_g`, the reference
         implementation's motion-capture model (see
         :data:`mne_oivae.presets.MOCAP_PAPER`). Needs ``group_latent_dim``.
+    likelihood : str
+        Observation model of every feature given its generator's output:
+        ``"gaussian"`` (default; :math:`N(f, D)`) or ``"student_t"``, a
+        Student-t with a learned scale per feature, whose heavy tails make
+        outliers (an all-zero motion-capture frame, an artefact) cost
+        logarithmically instead of quadratically.
+    dof : float | None
+        Degrees of freedom of the Student-t likelihood, > 0; ``None``
+        (default) learns one per feature. Ignored by the Gaussian.
     prior_scale : float
         Standard deviation of the N(0, prior_scale^2) prior on the generator
         parameters (not on W, not on the noise variances).
@@ -222,7 +229,8 @@ class OIVAE(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
 
     def __init__(self, n_components=8, lam=1.0, *, groups=None, group_latent_dim=1,
                  generator_hidden=(),
-                 encoder_hidden=(), activation="tanh", activate_input=False, prior_scale=1.0,
+                 encoder_hidden=(), activation="tanh", activate_input=False,
+                 likelihood="gaussian", dof=None, prior_scale=1.0,
                  n_iter=10000, batch_size=256, lr=1e-2, mc_samples=1, warmup=0,
                  lam_warmup="auto", kl_warmup=0, n_init=3, random_state=None, device="auto",
                  verbose=None):
@@ -234,6 +242,8 @@ class OIVAE(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
         self.encoder_hidden = encoder_hidden
         self.activation = activation
         self.activate_input = activate_input
+        self.likelihood = likelihood
+        self.dof = dof
         self.prior_scale = prior_scale
         self.n_iter = n_iter
         self.batch_size = batch_size
@@ -270,58 +280,52 @@ class OIVAE(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
             Ignored (scikit-learn's unsupervised convention). The feature
             groups are the ``groups`` parameter of the estimator.
         checkpoint : path-like | None
-            If given, the full training state is written there (atomically)
-            every ``checkpoint_every`` iterations and at the end.
+            If given, the full training state (of all ``n_init`` restarts,
+            trained together) is written there (atomically) every
+            ``checkpoint_every`` iterations and at the end.
         checkpoint_every : int
             Iterations between checkpoints (rounded up to whole epochs).
         resume : bool
             Continue from ``checkpoint`` if that file exists (it must come from
-            a fit with the same parameters and data shape).
+            a fit with the same architecture, ``batch_size``, ``n_init`` and
+            data shape).
 
         Returns
         -------
         self : OIVAE
         """
         _check_not_groups(y)
-        params = self._validated_params()
-        X = self._validate_X(X, reset=True)
-        validate_type(resume, bool, "resume")
+        _validate_type(resume, bool, "resume")
         if resume and checkpoint is None:
             raise ValueError("resume=True needs the checkpoint file to resume from")
-        if checkpoint is not None and params["n_init"] > 1:
-            raise ValueError(f"checkpoints follow one fit, but n_init={params['n_init']}; "
-                             "set n_init=1 (and run restarts as separate fits) to "
-                             "checkpoint")
         check_every = check_int(checkpoint_every, "checkpoint_every", minimum=1)
-        with self._log_level():
-            params, X_t, spec, layout, seeds, _ = self._fit_inputs(X, params)
-            if params["n_init"] == 1:
-                trainer, history = new_trainer(X_t, layout, params, int(seeds[0]))
-                if resume and _exists(checkpoint):
-                    history = load_checkpoint(checkpoint, trainer, params)
-                    logger.info(f"Resuming from {checkpoint} at iteration "
-                                f"{trainer.iteration}")
-                try:
-                    run_with_checkpoints(trainer, history, params, checkpoint, check_every)
-                except DivergenceError:
-                    self._set_fitted(trainer.module, spec, history, last_iteration(history))
-                    raise
-                module = trainer.module
-            else:  # restarts as replicas; the highest final objective wins
-                tasks = [(int(seed), params["lam"], None) for seed in seeds]
-                module, history = best(fit_together(X_t, layout, params, tasks))
-        self._set_fitted(module, spec, history, params["n_iter"])
+        checkpointing = (None if checkpoint is None
+                         else Checkpointing(checkpoint, check_every, resume))
+        self._fit(X, [Setting(self.lam)], checkpointing, adopt=True)
         return self
 
-    def _fit_inputs(self, X, params, n_rows=None):
-        """The :class:`~mne_oivae._fitting.FitInputs` of a fit on validated *X*.
+    def _fit(self, X, settings, checkpointing=None, validated=False, adopt=False):
+        """Fit every setting on *X* (validated once here unless *validated*).
 
-        Records the data's scale as ``scale_``.
+        Records X's features on this estimator. With *adopt*, the fit of the
+        one setting becomes this estimator's, also when it diverges (at its
+        last finite state). Returns the groups and the
+        :class:`~mne_oivae._pipeline.Fits`.
         """
-        inputs = fit_inputs(X, params, self._group_spec(X.shape[1]), self.random_state,
-                            n_rows)
-        self.scale_ = inputs.scale
-        return inputs
+        config = fit_config(self.get_params())
+        if not validated:
+            X = self._validate_X(X, reset=True)
+        spec = self._group_spec(X.shape[1])
+        with self._log_level():
+            try:
+                result = fit_models(config, X, spec, settings, checkpointing)
+            except DivergenceError as err:
+                if adopt and err.fits is not None:
+                    self._set_fitted(spec, err.fits.fits[0], err.fits.scale)
+                raise
+        if adopt:
+            self._set_fitted(spec, result.fits[0], result.scale)
+        return spec, result
 
     def _group_spec(self, n_features):
         """The ``groups`` parameter as a GroupSpec; ``None``: one group per feature."""
@@ -332,8 +336,7 @@ class OIVAE(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
                          names=None if names is None else [str(n) for n in names])
 
     def _log_level(self):
-        """MNE's log level for a method: ``verbose`` if set, else the global one."""
-        return nullcontext() if self.verbose is None else use_log_level(self.verbose)
+        return log_level(self.verbose)
 
     def _validate_X(self, X, reset):
         """*X* as a finite float array, with scikit-learn's checks and messages.
@@ -352,20 +355,16 @@ class OIVAE(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
                           ensure_all_finite=False)
         return check_finite(X, "X")
 
-    def _set_fitted(self, module, spec, history, n_iter):
-        self.module_ = module.eval()
+    def _set_fitted(self, spec, fit, scale):
+        """Become the fitted model *fit* (a :class:`~mne_oivae._pipeline.Fit`)."""
+        self.module_ = fit.network.eval()
         self.groups_ = spec
         self.n_features_in_ = spec.n_features
         self._n_features_out = self.n_components  # get_feature_names_out: oivae0, ...
-        self.n_iter_ = n_iter
-        self.history_ = {k: np.asarray(v) for k, v in history.items()}
-        self._set_weights()
-
-    def _validated_params(self):
-        return validate_params(self.get_params())
-
-    def _set_weights(self):
-        norms = self.module_.group_norms().cpu().numpy().astype(np.float64)
+        self.n_iter_ = fit.n_iter
+        self.history_ = {k: np.asarray(v) for k, v in fit.history.items()}
+        self.scale_ = scale
+        norms = self.module_.group_norms()[0].cpu().numpy().astype(np.float64)
         weights = self.module_.layout.groups_to_canonical(norms)
         self.group_weights_ = weights
         self.active_components_ = np.flatnonzero(weights.max(axis=0) > 0)
@@ -380,7 +379,7 @@ class OIVAE(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
         """Validated *X* in the model's units, as tensors of *rows* observations."""
         self._check_fitted()
         X = to_model_units(self._validate_X(X, reset=False), self.scale_)
-        yield from as_tensor(X, self.module_.W.device).split(max(1, rows))
+        yield from torch.from_numpy(X).to(self.module_.W.device).split(max(1, rows))
 
     def _to_internal(self, block):
         """*block* with its features in the model's internal order."""
@@ -444,11 +443,8 @@ class OIVAE(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
         gen = torch.Generator().manual_seed(_draw_seed(random_state))
         module = self.module_
         z = torch.randn(n_samples, self.n_components, generator=gen)
-        noise = torch.randn(n_samples, self.n_features_in_, generator=gen)
-        device = module.W.device
-        mean = module.decode(z.to(device))
-        x = mean + noise.to(device) * module.noise_variance().sqrt()
-        return self._to_original(x)
+        mean = module.decode(z.to(module.W.device))
+        return self._to_original(module.sample_noise(mean, gen))
 
     def _to_original(self, x_internal):
         """Model output *x_internal* in the caller's feature order and the data's units."""
@@ -458,6 +454,7 @@ class OIVAE(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
         return to_data_units(out, self.scale_)
 
     @torch.no_grad()
+    @fill_doc
     def score_samples(self, X, n_importance=500, random_state=0):
         """Importance-sampled log-likelihood log p(x) of every observation.
 
@@ -473,10 +470,8 @@ class OIVAE(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
         Parameters
         ----------
         X : array-like, shape (n_samples, n_features)
-        n_importance : int
-            Importance samples S per observation.
-        random_state : None | int | numpy.random.Generator
-            Seed of the importance samples.
+        %(n_importance)s
+        %(random_state_importance)s
 
         Returns
         -------
@@ -508,6 +503,7 @@ class OIVAE(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
         return torch.cat(out).cpu().numpy() + log_jacobian(self.scale_,
                                                            self.n_features_in_)
 
+    @fill_doc
     def score(self, X, y=None, n_importance=500, random_state=0):
         """Mean importance-sampled log-likelihood per observation.
 
@@ -516,10 +512,8 @@ class OIVAE(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
         X : array-like, shape (n_samples, n_features)
         y : None
             Ignored (scikit-learn compatibility).
-        n_importance : int
-            Importance samples per observation.
-        random_state : None | int | numpy.random.Generator
-            Seed of the importance samples.
+        %(n_importance)s
+        %(random_state_importance)s
 
         Returns
         -------
@@ -585,13 +579,57 @@ def read_oivae(fname, device="cpu"):
     spec = GroupSpec([arrays[f"groups/{g}"] for g in range(n_groups)],
                      n_features=meta["groups"]["n_features"], names=meta["groups"]["names"])
     model = OIVAE(**params_from_json(meta["params"], groups=spec))
-    params = model._validated_params()
-    module = build_module(layout_for(spec, params), params)
-    module.load_state_dict(module.internal_state(arrays_under(arrays, "module")))
-    model._set_fitted(module.to(resolve_device(device)), spec, meta["history"],
-                      int(meta["n_iter_"]))
-    model.scale_ = float(meta.get("scale_", 1.0))  # format 3: fitted on X as given
+    config = fit_config(model.get_params())
+    training = config.training
+    network = Network(layout_for(spec.indices, config.architecture,
+                                 training.batch_size * training.mc_samples),
+                      config.architecture)
+    network.load_state_dict(network.internal_state([arrays_under(arrays, "module")]))
+    model._set_fitted(spec, Fit(network.to(resolve_device(device)), meta["history"],
+                                int(meta["n_iter_"])),
+                      float(meta.get("scale_", 1.0)))  # format 3: fitted on X as given
     return model
+
+
+def check_X(model, X):
+    """*X* validated for fitting *model* (an OIVAE), whose features it records.
+
+    Pass the result to :func:`fit_clones` with ``validated=True`` to fit
+    without validating X again.
+    """
+    return model._validate_X(X, reset=True)
+
+
+def fit_clones(model, X, settings, *, validated=False):
+    """Fitted copies of *model*, one per setting, trained together (the fit pipeline).
+
+    Copy ``i`` is ``model`` with ``lam=settings[i].lam`` fitted on the rows
+    ``settings[i].rows`` of X (all of them if ``None``), as ``OIVAE.fit``
+    would fit it, except that all copies see X divided by the scale of all
+    of X. :func:`mne_oivae.multi_fit.fit_lam_path`,
+    :func:`~mne_oivae.multi_fit.fit_cv_folds` and :class:`~mne_oivae.OIVAECV`
+    fit through it.
+
+    Parameters
+    ----------
+    model : OIVAE
+        The settings of every fit (not fitted itself; it records X's features).
+    X : array-like, shape (n_samples, n_features)
+    settings : list of Setting
+    validated : bool
+        X comes from :func:`check_X` with this *model*.
+
+    Returns
+    -------
+    models : list of OIVAE
+    """
+    spec, result = model._fit(X, settings, validated=validated)
+    models = []
+    for setting, fit in zip(settings, result.fits):
+        fitted = copy.copy(model).set_params(lam=setting.lam)
+        fitted._set_fitted(spec, fit, result.scale)
+        models.append(fitted)
+    return models
 
 
 # -- helpers -------------------------------------------------------------------
@@ -608,5 +646,3 @@ def _check_not_groups(y):
                         "model.set_params(groups=groups))")
 
 
-def _exists(path):
-    return path is not None and Path(path).expanduser().is_file()

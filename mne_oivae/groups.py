@@ -3,8 +3,9 @@
 import numbers
 
 import numpy as np
+from mne.utils import _validate_type
 
-from ._validation import check_int, validate_type
+from ._validation import check_int
 
 
 class GroupSpec:
@@ -51,7 +52,7 @@ class GroupSpec:
     """
 
     def __init__(self, indices, n_features=None, names=None):
-        validate_type(indices, (list, tuple), "indices", "list of index arrays")
+        _validate_type(indices, (list, tuple), "indices", "list of index arrays")
         if len(indices) == 0:
             raise ValueError("indices must hold at least one group, got an empty list")
         arrays = [_as_index_array(idx, g) for g, idx in enumerate(indices)]

@@ -1,22 +1,22 @@
 """Many fits of one model at once: lam paths and cross-validation folds.
 
 Every fit here is trained as a replica of the others (see
-:func:`mne_oivae._replicas.fit_replicas`): a step of ten region-level models
+:func:`mne_oivae.estimator.fit_clones`): a step of ten region-level models
 costs about what a step of one does, and each fit is the one a separate
 :meth:`OIVAE.fit <mne_oivae.OIVAE.fit>` with the same settings would give, up
 to float reassociation. The data is never copied per fit.
 """
 
-import copy
 from typing import NamedTuple
 
 import numpy as np
 from sklearn.base import clone
 from sklearn.model_selection import GroupKFold, check_cv
+from mne.utils import _validate_type
 
-from ._validation import check_float, validate_type
-from ._fitting import best, fit_together
-from .estimator import OIVAE
+from ._pipeline import Setting
+from ._validation import check_float
+from .estimator import OIVAE, check_X, fit_clones
 
 __all__ = ["fit_lam_path", "fit_cv_folds", "FoldFit"]
 
@@ -52,11 +52,11 @@ def fit_lam_path(model, X, lams):
     >>> [m.lam for m in models]
     [0.1, 1.0]
     """
-    validate_type(model, OIVAE, "model")
+    _validate_type(model, OIVAE, "model")
     lams = [check_float(lam, "every lam", minimum=0) for lam in np.atleast_1d(lams)]
     if not lams:
         raise ValueError("lams is empty; give at least one group-lasso strength")
-    return _fit_settings(model, X, [(lam, None) for lam in lams])
+    return fit_clones(clone(model), X, [Setting(lam) for lam in lams])
 
 
 class FoldFit(NamedTuple):
@@ -124,13 +124,16 @@ def fit_cv_folds(model, X, cv=5, *, epochs=None):
     >>> len(scores)
     3
     """
-    validate_type(model, OIVAE, "model")
-    splits = _cv_splits(X, cv, epochs)
-    models = _fit_settings(model, X, [(model.lam, train) for train, _ in splits])
+    _validate_type(model, OIVAE, "model")
+    template = clone(model)
+    X = check_X(template, X)
+    splits = cv_splits(X, cv, epochs)
+    models = fit_clones(template, X, [Setting(model.lam, train) for train, _ in splits],
+                        validated=True)
     return [FoldFit(fitted, train, test) for fitted, (train, test) in zip(models, splits)]
 
 
-def _cv_splits(X, cv, epochs=None):
+def cv_splits(X, cv, epochs=None):
     """(train, test) rows of every fold of *cv*; see :func:`fit_cv_folds`."""
     n_samples = len(X)
     if epochs is not None:
@@ -156,24 +159,3 @@ def _cv_splits(X, cv, epochs=None):
     if len(splits) < 2:
         raise ValueError("cv must give at least 2 folds")
     return splits
-
-
-def _fit_settings(model, X, settings):
-    """One fitted clone of *model* per (lam, training rows) setting."""
-    template = clone(model)  # validating X records its features on the estimator
-    params = template._validated_params()
-    X = template._validate_X(X, reset=True)
-    with template._log_level():
-        # replicas share one minibatch size: at most the smallest fold's rows
-        smallest = min(len(X) if rows is None else len(rows) for _, rows in settings)
-        params, X_t, spec, layout, seeds, _ = template._fit_inputs(X, params, smallest)
-        tasks = [(int(seed), lam, rows) for lam, rows in settings for seed in seeds]
-        fits = fit_together(X_t, layout, params, tasks)
-    n_init = len(seeds)
-    models = []
-    for i, (lam, _) in enumerate(settings):
-        module, history = best(fits[i * n_init:(i + 1) * n_init])
-        fitted = copy.copy(template).set_params(lam=lam)
-        fitted._set_fitted(module, spec, history, params["n_iter"])
-        models.append(fitted)
-    return models

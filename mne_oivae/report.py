@@ -5,6 +5,7 @@ import html
 import mne
 from mne.utils import _check_option, _validate_type, logger, verbose
 
+from ._docs import fill_doc
 from ._validation import check_int
 from .estimator import OIVAE
 from .results import fitted_weights, top_groups
@@ -18,6 +19,7 @@ _BRAIN_BACKENDS = ("auto", "brain", "flat")
 
 
 @verbose
+@fill_doc
 def add_oivae_to_report(report, model, grouped=None, *, title="oi-VAE", n_regions=5,
                         subjects_dir=None, brain_backend="auto", maps_fname=None,
                         src=None, overwrite=False, replace=False, verbose=None):
@@ -81,8 +83,7 @@ def add_oivae_to_report(report, model, grouped=None, *, title="oi-VAE", n_region
     replace : bool
         Replace the entries of an existing section of this title (as in
         :meth:`mne.Report.add_figure`); with False they are added again.
-    verbose : bool | str | int | None
-        Control verbosity of the logging output (MNE's convention).
+    %(verbose)s
 
     Returns
     -------

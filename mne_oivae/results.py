@@ -6,8 +6,10 @@ image rows; the adapters turn these results into their domain's objects
 """
 
 import numpy as np
+from mne.utils import _check_option
 
-from ._validation import check_int, check_option
+from ._docs import fill_doc
+from ._validation import check_int
 
 __all__ = ["group_interactions", "normalize_components", "top_groups"]
 
@@ -37,19 +39,19 @@ def normalize_components(weights, norm="peak"):
     array([[0.66666667, 0.        ],
            [0.33333333, 0.        ]])
     """
-    check_option("norm", norm, ("peak", "total"))
+    _check_option("norm", norm, ("peak", "total"))
     weights = np.asarray(weights, dtype=float)
     scale = weights.max(axis=0) if norm == "peak" else weights.sum(axis=0)
     return np.divide(weights, scale, out=np.zeros_like(weights), where=scale > 0)
 
 
+@fill_doc
 def top_groups(model, names=None, k=3, *, norm=None):
     """The k strongest groups of every component (Table 1 of the oi-VAE paper).
 
     Parameters
     ----------
-    model : OIVAE
-        A fitted model.
+    %(model_fitted)s
     names : list of str | None
         Group names; ``None`` uses ``model.groups_.names``.
     k : int
@@ -84,6 +86,7 @@ def top_groups(model, names=None, k=3, *, norm=None):
     return top
 
 
+@fill_doc
 def group_interactions(model):
     """Shared-component strength between every pair of groups.
 
@@ -92,8 +95,7 @@ def group_interactions(model):
 
     Parameters
     ----------
-    model : OIVAE
-        A fitted model.
+    %(model_fitted)s
 
     Returns
     -------

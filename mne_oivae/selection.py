@@ -1,13 +1,17 @@
 """The group-lasso strength chosen from the data: :class:`OIVAECV`."""
 
+import copy
+
 import numpy as np
-from mne.utils import logger
+from mne.utils import _check_option, logger, _validate_type
 from sklearn.base import BaseEstimator, TransformerMixin, clone
 
-from ._validation import check_float, check_int, check_option, validate_type
-from .estimator import OIVAE, NotFittedError
+from ._validation import check_float, check_int
+from ._pipeline import Setting
+from ._progress import log_level
+from .estimator import OIVAE, NotFittedError, check_X, fit_clones
 from .metrics import map_agreement
-from .multi_fit import _fit_settings, _cv_splits
+from .multi_fit import cv_splits
 
 __all__ = ["OIVAECV", "RULES"]
 
@@ -147,19 +151,20 @@ class OIVAECV(TransformerMixin, BaseEstimator):
         self : OIVAECV
         """
         estimator = OIVAE() if self.estimator is None else self.estimator
-        validate_type(estimator, OIVAE, "estimator", "OIVAE")
-        check_option("rule", self.rule, RULES)
+        _validate_type(estimator, OIVAE, "estimator", "OIVAE")
+        _check_option("rule", self.rule, RULES)
         n_importance = check_int(self.n_importance, "n_importance", minimum=1)
         lams = self._candidates()
         template = clone(estimator)
         if self.verbose is not None:
             template.set_params(verbose=self.verbose)
-        X = template._validate_X(X, reset=True)
-        with template._log_level():
-            splits = _cv_splits(X, self.cv, epochs)
+        X = check_X(template, X)  # the only validation of X
+        with log_level(template.verbose):
+            splits = cv_splits(X, self.cv, epochs)
             logger.info(f"Fitting {len(lams)} lam values x {len(splits)} folds")
-            fits = _fit_settings(clone(template).set_params(n_init=1), X,
-                                 [(lam, train) for lam in lams for train, _ in splits])
+            fits = fit_clones(copy.copy(template).set_params(n_init=1), X,
+                              [Setting(lam, train) for lam in lams for train, _ in splits],
+                              validated=True)
             n_splits = len(splits)
             held_out = [X[test] for _, test in splits]
             scores = np.empty((len(lams), n_splits))
@@ -179,7 +184,8 @@ class OIVAECV(TransformerMixin, BaseEstimator):
             self.lam_ = float(lams[self.best_index_])
             logger.info(f"Chosen lam = {self.lam_:.4g} (rule {self.rule!r}); all rules: "
                         + ", ".join(f"{k} {v:.4g}" for k, v in self.choices_.items()))
-            self.best_estimator_ = clone(template).set_params(lam=self.lam_).fit(X)
+            self.best_estimator_, = fit_clones(template, X, [Setting(self.lam_)],
+                                               validated=True)
         return self
 
     def _candidates(self):

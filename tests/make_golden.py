@@ -19,7 +19,8 @@ from pathlib import Path
 
 import numpy as np
 
-from mne_oivae import OIVAE, _model
+from mne_oivae import OIVAE
+from mne_oivae._engine import network
 
 GOLDEN = Path(__file__).resolve().parent / "data" / "golden"
 # unequal groups in a scrambled feature order: several padded size buckets
@@ -55,7 +56,7 @@ def outputs(model, X):
 
 
 def main():
-    _model.bucket_cost_for = lambda n_rows, out_width: WRITTEN_BUCKET_COST
+    network.bucket_cost_for = lambda n_rows, out_width: WRITTEN_BUCKET_COST
     GOLDEN.mkdir(parents=True, exist_ok=True)
     for name, params in SCALED.items():  # the current format's files only
         X = golden_data(name)

@@ -13,7 +13,8 @@ import numpy as np
 import pytest
 
 from mne_oivae import OIVAE, presets
-from mne_oivae._train import Trainer, TrainConfig
+from mne_oivae._config import fit_config
+from mne_oivae._engine import Trainer, TrainConfig
 from mne_oivae.datasets._couplings import network_drives
 
 N_TRAIN = 1500
@@ -73,12 +74,12 @@ def test_kl_weight_ramps_from_zero():
 @pytest.mark.parametrize("name", ["BARS", "MEG_REGIONS", "MEG_REGIONS_DEEP", "MOCAP_PAPER",
                                   "MOCAP_RECIPE"])
 def test_presets_are_valid_settings(name):
-    params = OIVAE(**getattr(presets, name))._validated_params()
-    assert params["n_components"] >= 1
+    config = fit_config(OIVAE(**getattr(presets, name)).get_params())
+    assert config.architecture.n_components >= 1
     lams = getattr(presets, f"{name}_LAMS", None)
     if lams is not None:
         assert list(lams) == sorted(lams, reverse=True) and min(lams) > 0
-        assert min(lams) <= params["lam"] <= max(lams)
+        assert min(lams) <= config.training.lam <= max(lams)
 
 
 def test_deep_preset_is_the_papers_model():

@@ -5,9 +5,8 @@ import pytest
 import torch
 from scipy.stats import multivariate_normal
 
-from mne_oivae import GroupSpec, NotFittedError, OIVAE, _fitting, read_oivae
-from mne_oivae._model import layout_for
-from mne_oivae._replicas import fit_replicas
+from mne_oivae import GroupSpec, NotFittedError, OIVAE, _pipeline, read_oivae
+from mne_oivae._engine import train
 from mne_oivae.datasets import make_bars
 
 
@@ -66,7 +65,7 @@ def test_score_equals_exact_marginal_likelihood():
         with torch.no_grad():
             M = module.loading_matrix().double().numpy()
             b = module.feature_bias.double().numpy()
-            D = module.noise_variance().double().numpy()
+            D = module.likelihood.variance(module)[0].double().numpy()
         order = module.layout.feature_order
         Xi = X[:50][:, order] / model.scale_  # the module works in the model's units
         exact = (multivariate_normal(b, M @ M.T + np.diag(D)).logpdf(Xi)
@@ -122,12 +121,12 @@ def test_n_init_keeps_best_final_objective(monkeypatch):
     X, groups = make_bars(n_samples=128, random_state=0)
     finished = []
 
-    def recording_fit(tasks, *args, **kwargs):
-        histories = fit_replicas(tasks, *args, **kwargs)
-        finished.extend((np.mean(h["elbo"][-5:]), t.module) for t, h in zip(tasks, histories))
-        return histories
+    def recording_fit(*args, **kwargs):
+        fits = train(*args, **kwargs)
+        finished.extend((np.mean(h["elbo"][-5:]), network) for network, h in fits)
+        return fits
 
-    monkeypatch.setattr(_fitting, "fit_replicas", recording_fit)
+    monkeypatch.setattr(_pipeline, "train", recording_fit)
     model = OIVAE(n_components=4, n_iter=60, batch_size=32, n_init=3, random_state=0,
                   verbose=False, groups=groups).fit(X)
     assert len(finished) == 3
@@ -141,21 +140,20 @@ def test_restarts_are_the_single_fits_of_their_seeds(monkeypatch):
     X, groups = make_bars(n_samples=128, random_state=0)
     model = OIVAE(n_components=4, n_iter=40, batch_size=32, n_init=3, random_state=0,
                   verbose=False, groups=groups)
-    fits = []
+    runs = []
 
-    def recording_fit(tasks, *args, **kwargs):
-        fits.extend(tasks)
-        return fit_replicas(tasks, *args, **kwargs)
+    def recording_fit(layout, architecture, tasks, X, config, **kwargs):
+        fits = train(layout, architecture, tasks, X, config, **kwargs)
+        runs.append((layout, architecture, tasks, X, config, fits))
+        return fits
 
-    monkeypatch.setattr(_fitting, "fit_replicas", recording_fit)
+    monkeypatch.setattr(_pipeline, "train", recording_fit)
     model.fit(X)
-    params = model._validated_params()
-    layout = layout_for(model.groups_, params)
-    X_t = torch.as_tensor(X / model.scale_)  # the model's units
-    for task in fits:
-        trainer, history = _fitting.new_trainer(X_t, layout, params, task.seed)
-        trainer.run(history)
-        for a, b in zip(task.module.parameters(), trainer.module.parameters()):
+    ((layout, architecture, tasks, X_t, config, fits),) = runs
+    assert len(tasks) == 3
+    for task, (network, _) in zip(tasks, fits):
+        ((alone, _),) = train(layout, architecture, [task], X_t, config)
+        for a, b in zip(network.parameters(), alone.parameters()):
             np.testing.assert_allclose(a.detach(), b.detach(), rtol=1e-4, atol=1e-5)
 
 

@@ -16,7 +16,8 @@ import numpy as np
 import pytest
 import torch
 
-from mne_oivae import OIVAE, _model, read_oivae
+from mne_oivae import OIVAE, read_oivae
+from mne_oivae._engine import network
 from mne_oivae._io import FORMAT_VERSION, OLDEST_READ_VERSION, read_state
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -58,7 +59,7 @@ def test_golden_files_read_with_the_same_outputs(name):
 @pytest.mark.parametrize("cost, n_buckets", [(_one_bucket_per_size, 4), (_one_bucket, 1)])
 def test_golden_files_read_in_any_bucket_layout(name, cost, n_buckets, monkeypatch):
     """Another size-bucket heuristic builds another layout from the same file."""
-    monkeypatch.setattr(_model, "bucket_cost_for", cost)
+    monkeypatch.setattr(network, "bucket_cost_for", cost)
     model = read_oivae(GOLDEN / f"{name}.h5")
     assert len(model.module_.layout.buckets) == n_buckets
     _assert_golden_outputs(model, name)
@@ -110,7 +111,7 @@ def test_checkpoint_resumes_in_another_bucket_layout(name, tmp_path, monkeypatch
     reference = OIVAE(n_iter=40, **kwargs).fit(X)
     ckpt = tmp_path / "fit.h5"
     OIVAE(n_iter=20, **kwargs).fit(X, checkpoint=ckpt)
-    monkeypatch.setattr(_model, "bucket_cost_for", _one_bucket_per_size)
+    monkeypatch.setattr(network, "bucket_cost_for", _one_bucket_per_size)
     resumed = OIVAE(n_iter=40, **kwargs).fit(X, checkpoint=ckpt, resume=True)
     assert len(resumed.module_.layout.buckets) == 4 != len(reference.module_.layout.buckets)
     assert resumed.n_iter_ == 40 and len(resumed.history_["elbo"]) == 10

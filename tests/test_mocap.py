@@ -147,7 +147,7 @@ def test_scaler_min_range_keeps_rounding_noise_small():
 
 
 def test_load_cmu_trials_bad_arguments(cmu_dir, train):
-    with pytest.raises(TypeError, match="subject must be an instance of int"):
+    with pytest.raises(TypeError, match="subject must be an int"):
         load_cmu_trials("7", [1], path=cmu_dir)
     with pytest.raises(ValueError, match="at least one trial"):
         load_cmu_trials(7, [], path=cmu_dir)
@@ -322,6 +322,7 @@ def test_fk_bad_input(skeleton):
 # -- plots --------------------------------------------------------------------------
 def test_plot_pose_and_poses(train, skeleton):
     import matplotlib.pyplot as plt
+
     from mne_oivae.viz import plot_pose, plot_poses
 
     fig = plot_pose(skeleton, np.zeros(skeleton.n_channels), title="rest", show=False)

@@ -9,9 +9,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
-from mne_oivae._layout import GroupLayout
-from mne_oivae._model import OIVAEModule
-from mne_oivae._train import ProximalAdam, Trainer, TrainConfig, shrink_columns
+from mne_oivae._engine import (Architecture, GroupLayout, Network, ProximalAdam, Trainer,
+                               TrainConfig, shrink_columns)
 
 
 def test_layout_buckets_cover_every_feature_once():
@@ -76,7 +75,7 @@ def test_proximal_adam_fixed_point_is_stationary():
 def _tiny_module(seed=0, hidden=()):
     layout = GroupLayout([np.array([2]), np.array([0, 1])])  # groups reordered inside
     gen = torch.Generator().manual_seed(seed)
-    module = OIVAEModule(layout, 2, 1, hidden, (), "tanh", gen).double()
+    module = Network(layout, Architecture(2, 1, hidden, (), "tanh"), [seed]).double()
     with torch.no_grad():
         for p in module.parameters():
             p.copy_(torch.randn(p.shape, generator=gen, dtype=p.dtype) * 0.5)
@@ -90,7 +89,7 @@ def test_elbo_terms_match_hand_computation():
     x = torch.tensor([[0.3, -1.0, 2.0], [1.5, 0.2, -0.4]], dtype=torch.float64)
     cfg = TrainConfig(n_iter=1, batch_size=2, lr=1e-2, lam=1.0, prior_scale=0.7,
                       mc_samples=1, warmup=0, lam_warmup=0)
-    trainer = Trainer(module, x, cfg, torch.Generator().manual_seed(3))
+    trainer = Trainer(module, x, cfg, [3], [cfg.lam])
     rec, kl = trainer.terms(trainer.minibatch(torch.arange(2)), 1.0)
     log_prior = module.log_prior_theta(cfg.prior_scale)
 

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 from mne.utils import catch_logging
 
-from mne_oivae import OIVAE, _fitting
+from mne_oivae import OIVAE, _pipeline
 from mne_oivae.datasets import make_bars
 from mne_oivae.multi_fit import fit_cv_folds, fit_lam_path
 
@@ -46,7 +46,7 @@ def test_cv_folds_are_the_separate_fits(bars, monkeypatch):
     X, groups = bars
     folds = fit_cv_folds(OIVAE(n_init=1, groups=groups, **KWARGS), X, cv=3)
     assert {fold.model.scale_ for fold in folds} == {OIVAE(**KWARGS).fit(X).scale_}
-    monkeypatch.setattr(_fitting, "fit_scale", lambda X_train: folds[0].model.scale_)
+    monkeypatch.setattr(_pipeline, "fit_scale", lambda X_train: folds[0].model.scale_)
     assert len(folds) == 3
     rows = np.sort(np.concatenate([fold.test for fold in folds]))
     np.testing.assert_array_equal(rows, np.arange(len(X)))

@@ -7,7 +7,7 @@ import pytest
 import torch
 
 from mne_oivae import OIVAE
-from mne_oivae._train import Trainer
+from mne_oivae._engine import Trainer
 from mne_oivae.datasets import make_bars
 
 SCRIPT = """
@@ -35,9 +35,11 @@ def _params(model):
     return {k: v.clone() for k, v in model.module_.state_dict().items()}
 
 
-def test_checkpoint_resume_is_exact(tmp_path, monkeypatch):
+@pytest.mark.parametrize("n_init", [1, 3])
+def test_checkpoint_resume_is_exact(tmp_path, monkeypatch, n_init):
+    """A fit (or restarts, as replicas) stopped mid-run resumes to the uninterrupted fit."""
     X, groups = make_bars(n_samples=128, size=4, random_state=0)
-    kwargs = dict(n_components=3, n_iter=80, batch_size=32, n_init=1, random_state=5,
+    kwargs = dict(n_components=3, n_iter=80, batch_size=32, n_init=n_init, random_state=5,
                   verbose=False)
     reference = _params(OIVAE(**kwargs, groups=groups).fit(X))
 
@@ -75,5 +77,6 @@ def test_checkpoint_from_other_settings_is_refused(tmp_path):
         OIVAE(n_components=4, n_iter=16, batch_size=32, n_init=1, verbose=False,
               groups=groups).fit(
             X, checkpoint=ckpt, resume=True)
-    with pytest.raises(ValueError, match="checkpoints follow one fit, but n_init=3"):
-        OIVAE(n_iter=16, batch_size=32, groups=groups).fit(X, checkpoint=ckpt)
+    with pytest.raises(ValueError, match="made with n_init=1, but this fit uses n_init=3"):
+        OIVAE(n_components=3, n_iter=16, batch_size=32, n_init=3, verbose=False,
+              groups=groups).fit(X, checkpoint=ckpt, resume=True)

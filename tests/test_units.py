@@ -63,9 +63,9 @@ def test_squares_beyond_float_range(reference, tmp_path):
         read = read_oivae(tmp_path / f"{s}.h5")
         assert read.scale_ == scaled.scale_
         shift = -X.shape[1] * np.log(s)
-        assert _score(read, X_test.astype(np.float64) * s) - shift == pytest.approx(_score(model, X_test),
-                                                                 abs=1e-3)
-        assert np.isfinite(read.inverse_transform(read.transform(X_test.astype(np.float64) * s))).all()
+        X_scaled = X_test.astype(np.float64) * s
+        assert _score(read, X_scaled) - shift == pytest.approx(_score(model, X_test), abs=1e-3)
+        assert np.isfinite(read.inverse_transform(read.transform(X_scaled))).all()
 
 
 def test_data_in_other_units_than_the_fit_is_named(reference):

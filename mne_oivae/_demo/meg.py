@@ -5,39 +5,38 @@ from pathlib import Path
 
 import mne
 
-from ..datasets._networks import simulate_networks
+from .._docs import fill_doc
+from ..datasets import simulate_networks
 from ..estimator import OIVAE
 from ..metrics import network_recovery_f1
 from ..presets import MEG_REGIONS, MEG_REGIONS_LAMS, NETWORK_THRESHOLD
 from ..selection import OIVAECV
 from ..results import top_groups
 from ..source import component_maps, fsaverage_subjects_dir, stc_to_groups
-from ..viz._brain import plot_component, plot_group_interactions
-from ..viz._selection import plot_lam_selection
+from ..viz import plot_component, plot_group_interactions, plot_lam_selection
 
 
+@fill_doc
 def run(out_dir, quick=False, *, subjects_dir=None, accept=False, random_state=0):
     """Simulate networks on fsaverage, fit oi-VAE, compare with the truth, save brains.
 
     The group-lasso strength is chosen from the data
     (:class:`~mne_oivae.OIVAECV`, 5 folds of whole epochs); its criterion
-    against lambda is saved as a figure. Prints every planted network next to the component matched to it (its
+    against lambda is saved as a figure. Prints every planted network next to the
+    component matched to it (its
     strongest regions and the best-match F1) and saves brain screenshots of the
     components of the first two networks plus the region interaction circle.
 
     Parameters
     ----------
-    out_dir : path-like
-        Folder for the PNG files (created if needed).
+    %(out_dir)s
     quick : bool
         Fewer epochs and iterations (a smoke test; recovery may be partial).
     subjects_dir : path-like | None
         Subjects directory with fsaverage. ``None`` uses ``SUBJECTS_DIR`` and
         otherwise downloads fsaverage with :func:`mne.datasets.fetch_fsaverage`
         (see :func:`~mne_oivae.source.fsaverage_subjects_dir`).
-    accept : bool
-        Accept the HCP-MMP1 license if the parcellation must be downloaded
-        (see :func:`mne_oivae.read_hcpmmp1_labels`).
+    %(accept_hcpmmp1)s
     random_state : int
         Seed of simulation and fit.
 

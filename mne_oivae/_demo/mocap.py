@@ -4,10 +4,12 @@ from pathlib import Path
 
 import numpy as np
 
+from .._docs import fill_doc
 from ..mocap import SUBJECT7_WALKS, load_cmu_trials, top_joints_table
 from ..presets import MOCAP_RECIPE
 
 
+@fill_doc
 def run(out_dir, quick=False, *, path=None, download=True, drop_constant=False,
         n_components=MOCAP_RECIPE["n_components"], lam=MOCAP_RECIPE["lam"], n_iter=None,
         random_state=0, verbose=None):
@@ -24,8 +26,7 @@ def run(out_dir, quick=False, *, path=None, download=True, drop_constant=False,
 
     Parameters
     ----------
-    out_dir : path-like
-        Folder for the PNG files (created if needed).
+    %(out_dir)s
     quick : bool
         Fit on 2 trials with few iterations (a smoke test) instead of 10 trials.
     path : path-like | None

@@ -4,9 +4,10 @@ from dataclasses import dataclass, field
 
 import mne
 import numpy as np
-from mne.utils import _validate_type, logger, verbose
+from mne.utils import _check_option, logger, _validate_type, verbose
 
-from .._validation import check_float, check_int, check_option
+from .._docs import fill_doc
+from .._validation import check_float, check_int
 from ..source import read_hcpmmp1_labels
 from ._couplings import COUPLINGS, network_drives
 
@@ -61,6 +62,7 @@ class SimulatedNetworks:
 
 
 @verbose
+@fill_doc
 def simulate_networks(networks=None, *, n_epochs=20, n_times=100, sfreq=100.0,
                       spacing="ico3", background=0.5, noise=1.0, coupling="monotone",
                       subjects_dir=None, accept=False, random_state=None, verbose=None):
@@ -104,13 +106,10 @@ def simulate_networks(networks=None, *, n_epochs=20, n_times=100, sfreq=100.0,
     subjects_dir : path-like | None
         Subjects directory with ``fsaverage`` (:func:`mne.datasets.fetch_fsaverage`
         provides it); the HCP-MMP1 labels are fetched into it if missing.
-    accept : bool
-        Accept the HCP-MMP1 license for that fetch; see
-        :func:`mne_oivae.read_hcpmmp1_labels`.
+    %(accept_hcpmmp1)s
     random_state : int | numpy.random.Generator | None
         Seed of the simulation.
-    verbose : bool | str | int | None
-        Control verbosity of the logging output (MNE's convention).
+    %(verbose)s
 
     Returns
     -------
@@ -128,12 +127,12 @@ def simulate_networks(networks=None, *, n_epochs=20, n_times=100, sfreq=100.0,
     sfreq = check_float(sfreq, "sfreq", minimum=0, strict=True)
     background = check_float(background, "background", minimum=0)
     noise = check_float(noise, "noise", minimum=0)
-    check_option("coupling", coupling, COUPLINGS)
+    _check_option("coupling", coupling, COUPLINGS)
     rng = np.random.default_rng(random_state)
     labels = read_hcpmmp1_labels(subjects_dir, accept=accept, verbose=False)
     src = mne.setup_source_space("fsaverage", spacing=spacing, subjects_dir=subjects_dir,
                                  add_dist=False, verbose=False)
-    networks = _check_networks(networks, [label.name for label in labels])
+    networks = check_networks(networks, [label.name for label in labels])
     names = [label.name for label in labels]
     true_sets = [np.array([names.index(r) for r in regions]) for regions in
                  networks.values()]
@@ -161,7 +160,7 @@ def simulate_networks(networks=None, *, n_epochs=20, n_times=100, sfreq=100.0,
                              true_sets=true_sets, latent=latent, src=src)
 
 
-def _check_networks(networks, names):
+def check_networks(networks, names):
     if networks is None:
         return dict(DEFAULT_NETWORKS)
     _validate_type(networks, dict, "networks", "dict of network name to region names")

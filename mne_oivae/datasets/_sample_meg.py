@@ -6,10 +6,10 @@ from pathlib import Path
 
 import mne
 import pooch
-from mne.utils import logger, verbose
+from mne.utils import _validate_type, logger, verbose
 
+from .._docs import fill_doc
 from .._download import shared_folders, standard_folders
-from .._validation import validate_type
 
 PATH_ENV = "MNE_OIVAE_SAMPLE_MEG_PATH"
 _MNE_PYTHON = ("https://github.com/mne-tools/mne-python/raw/"
@@ -26,6 +26,7 @@ _FILES = {
 
 
 @verbose
+@fill_doc
 def fetch_sample_evoked(path=None, *, download=True, verbose=None):
     """Locate (and if needed download) real evoked MEG responses and their noise covariance.
 
@@ -49,8 +50,7 @@ def fetch_sample_evoked(path=None, *, download=True, verbose=None):
     download : bool
         Whether to download missing files (from the mne-python and
         mne-testing-data repositories on GitHub, checked by MD5).
-    verbose : bool | str | int | None
-        Control verbosity of the logging output (MNE's convention).
+    %(verbose)s
 
     Returns
     -------
@@ -70,7 +70,7 @@ def fetch_sample_evoked(path=None, *, download=True, verbose=None):
     >>> evokeds = mne.read_evokeds(fnames["evoked"])  # doctest: +SKIP
     >>> noise_cov = mne.read_cov(fnames["noise_cov"])  # doctest: +SKIP
     """
-    validate_type(download, bool, "download")
+    _validate_type(download, bool, "download")
     folders = _search_folders(path)
     return {key: _find_or_download(key, folders, download) for key in _FILES}
 
@@ -78,7 +78,7 @@ def fetch_sample_evoked(path=None, *, download=True, verbose=None):
 def _search_folders(path):
     """Folders searched, in order, for each file (by key); missing files go to the first."""
     if path is not None:
-        validate_type(path, (str, os.PathLike), "path", "path-like or None")
+        _validate_type(path, (str, os.PathLike), "path", "path-like or None")
         return {key: [Path(path).expanduser()] for key in _FILES}
     common = standard_folders(PATH_ENV, "MNE-oivae-sample-meg", "sample_meg")
     try:

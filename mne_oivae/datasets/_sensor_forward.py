@@ -8,6 +8,7 @@ import mne
 import numpy as np
 from mne.utils import _validate_type, logger, verbose
 
+from .._docs import fill_doc
 from ._sensor_files import cache_root
 
 _FSAVERAGE_DATA = Path(mne.__file__).parent / "data" / "fsaverage"
@@ -16,6 +17,7 @@ _TRANS = _FSAVERAGE_DATA / "fsaverage-trans.fif"
 
 
 @verbose
+@fill_doc
 def make_fsaverage_forward(info, *, spacing="ico4", subjects_dir=None, cache_dir=None,
                            verbose=None):
     """A forward model of a sensor array on the fsaverage template head, cached.
@@ -27,7 +29,8 @@ def make_fsaverage_forward(info, *, spacing="ico4", subjects_dir=None, cache_dir
     MNE (``fsaverage-inner_skull-bem.fif``); infos with EEG get a three-layer
     sphere model (:func:`mne.make_sphere_model`) centred on that inner skull,
     its brain compartment enclosing it, as a one-layer BEM cannot model EEG
-    (sources within 5 mm of the sphere's brain boundary are dropped). This is a template head, not the
+    (sources within 5 mm of the sphere's brain boundary are dropped). This is a
+    template head, not the
     subject's: the head-to-sensor geometry is approximate.
 
     Computing the BEM solution and the forward takes minutes, so both are
@@ -51,8 +54,7 @@ def make_fsaverage_forward(info, *, spacing="ico4", subjects_dir=None, cache_dir
         Cache folder; ``None`` uses ``$MNE_OIVAE_CACHE`` (an environment or
         MNE config variable) or the user cache (``pooch.os_cache("mne-oivae")``,
         e.g. ``~/.cache/mne-oivae``).
-    verbose : bool | str | int | None
-        Control verbosity of the logging output (MNE's convention).
+    %(verbose)s
 
     Returns
     -------

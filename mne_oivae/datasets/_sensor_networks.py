@@ -4,14 +4,14 @@ from dataclasses import dataclass, field
 
 import mne
 import numpy as np
-from mne.utils import _validate_type, logger, verbose
+from mne.utils import _check_option, logger, _validate_type, verbose
 from scipy.ndimage import gaussian_filter1d
 
-from .._validation import check_float, check_int, check_option
+from .._docs import fill_doc
+from .._validation import check_band, check_float, check_int
 from ..source import read_hcpmmp1_labels
-from ..source._envelope import check_band
 from ._couplings import COUPLINGS, network_drives
-from ._networks import _check_networks
+from ._networks import check_networks
 from ._sensor_files import sample_file
 from ._sensor_forward import check_forward_src, make_fsaverage_forward
 
@@ -77,6 +77,7 @@ class SimulatedRecording:
 
 
 @verbose
+@fill_doc
 def simulate_recording(networks=None, *, sensors="meg", coupling="monotone",
                        n_epochs=10, epoch_duration=4.0, sfreq=100.0, band=(8.0, 12.0),
                        timescale=0.25, background=0.5, snr=1.0, noise_cov="sample",
@@ -171,12 +172,10 @@ def simulate_recording(networks=None, *, sensors="meg", coupling="monotone",
     cache_dir : path-like | None
         Cache of forward models and downloads (see
         :func:`make_fsaverage_forward`).
-    accept : bool
-        Accept the HCP-MMP1 license; see :func:`mne_oivae.read_hcpmmp1_labels`.
+    %(accept_hcpmmp1)s
     random_state : int | None
         Seed of the simulation.
-    verbose : bool | str | int | None
-        Control verbosity of the logging output (MNE's convention).
+    %(verbose)s
 
     Returns
     -------
@@ -192,9 +191,9 @@ def simulate_recording(networks=None, *, sensors="meg", coupling="monotone",
     >>> grouped = stc_to_groups(sim.stcs, sim.labels, src=sim.src, orthogonalize=True,
     ...                         envelope=sim.band, decim=5)  # doctest: +SKIP
     """
-    check_option("sensors", sensors, SENSORS)
-    check_option("coupling", coupling, COUPLINGS)
-    check_option("method", method, INVERSE_METHODS)
+    _check_option("sensors", sensors, SENSORS)
+    _check_option("coupling", coupling, COUPLINGS)
+    _check_option("method", method, INVERSE_METHODS)
     n_epochs = check_int(n_epochs, "n_epochs", minimum=1)
     epoch_duration = check_float(epoch_duration, "epoch_duration", minimum=0, strict=True)
     sfreq = check_float(sfreq, "sfreq", minimum=0, strict=True)
@@ -231,7 +230,7 @@ def simulate_recording(networks=None, *, sensors="meg", coupling="monotone",
     names = [label.name for label in labels]
     if isinstance(networks, (int, np.integer)) and not isinstance(networks, bool):
         networks = _random_networks(names, check_int(networks, "networks", minimum=1), rng)
-    networks = _check_networks(networks, names + sorted(empty))
+    networks = check_networks(networks, names + sorted(empty))
     outside = sorted(empty.intersection(r for regions in networks.values() for r in regions))
     if outside:
         raise ValueError(f"region(s) {outside} have no source point in the forward model "
@@ -306,7 +305,7 @@ def _sensor_info(info, sensors, sfreq, data_path, cache_dir):
 
 def _noise_cov(noise_cov, info, data_path, cache_dir):
     if isinstance(noise_cov, str):
-        check_option("noise_cov", noise_cov, NOISE)
+        _check_option("noise_cov", noise_cov, NOISE)
         name = "sample_audvis-cov.fif" if noise_cov == "sample" else "test_erm-cov.fif"
         noise_cov = mne.read_cov(sample_file(name, data_path, cache_dir), verbose=False)
     _validate_type(noise_cov, mne.Covariance, "noise_cov")

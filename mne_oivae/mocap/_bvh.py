@@ -8,7 +8,7 @@ import numpy as np
 from ..groups import GroupSpec
 from ._amc import Motion
 from ._asf import Skeleton
-from ._kinematics import _axis_rotation, euler_matrix
+from ._kinematics import axis_rotation, euler_matrix
 from ._text import LineCursor, to_float, to_floats
 
 _CHANNELS = {"xposition": "tx", "yposition": "ty", "zposition": "tz",
@@ -202,7 +202,7 @@ def to_amc(motion, skeleton, mapping):
                     data[:, skeleton.channel_names.index(f"{bone_name}_{dof}")] = column
                 continue
             # BVH lists rotations outermost first: R = R_1 R_2 R_3
-            rotation = rotation @ _axis_rotation("xyz".index(dof[1]), np.deg2rad(column))
+            rotation = rotation @ axis_rotation("xyz".index(dof[1]), np.deg2rad(column))
         frame = euler_matrix(bone.axis, bone.axis_order)
         local = frame.T @ rotation @ frame
         angles = _bone_angles(local, bone, joint, motion.fname)

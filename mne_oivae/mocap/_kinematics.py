@@ -1,8 +1,8 @@
 """Forward kinematics: joint angles to 3D positions (Acclaim/CMU conventions)."""
 
 import numpy as np
+from mne.utils import _check_option
 
-from .._validation import check_option
 from ._asf import Skeleton
 
 _INCH = 0.0254
@@ -55,7 +55,7 @@ def forward_kinematics(skeleton, frames, channel_names=None, *, units="file"):
     if not isinstance(skeleton, Skeleton):
         raise TypeError("skeleton must be a Skeleton (see read_asf), got "
                         f"{type(skeleton).__name__}")
-    check_option("units", units, ("file", "m"))
+    _check_option("units", units, ("file", "m"))
     frames = full_frames(skeleton, frames, channel_names)
     n_frames = frames.shape[0]
     bones = list(skeleton.bones.values())
@@ -72,7 +72,7 @@ def forward_kinematics(skeleton, frames, channel_names=None, *, units="file"):
             if dof[0] == "t":
                 translation[:, axis] = column
             else:
-                local = _axis_rotation(axis, np.deg2rad(column)) @ local
+                local = axis_rotation(axis, np.deg2rad(column)) @ local
         frame_axes = euler_matrix(bone.axis, bone.axis_order)
         local = frame_axes @ local @ frame_axes.T
         parent = skeleton.parents[b]
@@ -120,11 +120,11 @@ def euler_matrix(angles, order):
     matrix = np.eye(3)
     for letter, angle in zip(order, angles):
         axis = "XYZ".index(letter)
-        matrix = _axis_rotation(axis, np.deg2rad(angle)) @ matrix
+        matrix = axis_rotation(axis, np.deg2rad(angle)) @ matrix
     return matrix
 
 
-def _axis_rotation(axis, angles):
+def axis_rotation(axis, angles):
     """Rotation matrices about one coordinate axis, shape angles.shape + (3, 3)."""
     angles = np.asarray(angles, dtype=np.float64)
     c, s = np.cos(angles), np.sin(angles)

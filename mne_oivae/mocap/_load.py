@@ -6,10 +6,10 @@ from pathlib import Path
 
 import numpy as np
 import pooch
-from mne.utils import logger, verbose
+from mne.utils import _validate_type, logger, verbose
 
 from .._download import missing_data_message, shared_folders, standard_folders
-from .._validation import check_int, validate_type
+from .._validation import check_int
 from ..groups import GroupSpec
 from ._amc import read_amc
 from ._asf import read_asf
@@ -161,8 +161,8 @@ def load_cmu_trials(subject, trials, *, path=None, scaler=None, min_range=0.1,
     >>> model.score(test.X)  # doctest: +SKIP
     """
     if scaler is not None:
-        validate_type(scaler, ChannelScaler, "scaler", "ChannelScaler or None")
-    validate_type(drop_constant, bool, "drop_constant")
+        _validate_type(scaler, ChannelScaler, "scaler", "ChannelScaler or None")
+    _validate_type(drop_constant, bool, "drop_constant")
     trials = _as_trials(trials)
     asf_fname, amc_fnames = fetch_cmu_mocap(subject, trials, path=path,
                                             download=download, base_url=base_url)
@@ -233,7 +233,7 @@ def fetch_cmu_mocap(subject, trials, *, path=None, download=True, base_url=None,
     """
     subject = check_int(subject, "subject", minimum=1)
     trials = _as_trials(trials)
-    validate_type(download, bool, "download")
+    _validate_type(download, bool, "download")
     folders = search_folders(path)
     sub = f"{subject:02d}"
     names = [f"{sub}.asf"] + [f"{sub}_{trial:02d}.amc" for trial in trials]
@@ -245,7 +245,7 @@ def fetch_cmu_mocap(subject, trials, *, path=None, download=True, base_url=None,
 def search_folders(path=None):
     """Folders searched for CMU files, in order; missing files go to the first."""
     if path is not None:
-        validate_type(path, (str, os.PathLike), "path", "path-like or None")
+        _validate_type(path, (str, os.PathLike), "path", "path-like or None")
         return [Path(path).expanduser()]
     # the read-only shared copy last, never written
     return (standard_folders(PATH_ENV, "MNE-cmu-mocap", "cmu_mocap")
@@ -283,7 +283,7 @@ def _find_or_download(name, sub, folders, download, base_url):
 def _as_trials(trials):
     if isinstance(trials, (int, np.integer)) and not isinstance(trials, bool):
         trials = [trials]
-    validate_type(trials, (list, tuple, range, np.ndarray), "trials",
+    _validate_type(trials, (list, tuple, range, np.ndarray), "trials",
                   "int or list of int")
     trials = [check_int(t, "each trial number", minimum=1) for t in trials]
     if not trials:

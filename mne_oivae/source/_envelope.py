@@ -4,23 +4,7 @@ import numpy as np
 from mne.filter import filter_data
 from scipy.signal import hilbert
 
-from .._validation import check_float, check_int
-
-
-def check_band(band, sfreq):
-    """The band as two floats, 0 < low < high < Nyquist."""
-    try:
-        low, high = (float(f) for f in band)
-    except (TypeError, ValueError):
-        raise TypeError(f"band must be a pair of frequencies (low, high) in Hz, got "
-                        f"{band!r}") from None
-    if not 0 < low < high:
-        raise ValueError(f"band must satisfy 0 < low < high, got ({low}, {high}) Hz")
-    if high >= sfreq / 2:
-        raise ValueError(f"band ({low}, {high}) Hz reaches the Nyquist frequency "
-                         f"{sfreq / 2:g} Hz of data sampled at {sfreq:g} Hz: choose a "
-                         "band below it, or estimates sampled faster")
-    return low, high
+from .._validation import check_band, check_float, check_int
 
 
 def bandpass(X, sfreq, band):

@@ -8,6 +8,7 @@ import mne
 import numpy as np
 from mne.utils import _validate_type, logger, verbose
 
+from .._docs import fill_doc
 from .._io import atomic_write, check_writable
 from ._stream import KINDS
 
@@ -15,6 +16,7 @@ _HEMIS = (("lh", "CortexLeft"), ("rh", "CortexRight"))
 
 
 @verbose
+@fill_doc
 def save_component_maps(maps, fname, src, *, overwrite=False, verbose=None):
     """Write component maps as GIFTI (cortex) and NIfTI (volume) files.
 
@@ -53,8 +55,7 @@ def save_component_maps(maps, fname, src, *, overwrite=False, verbose=None):
         Replace existing files. With False (default) nothing is written if any
         of the files exists. Every file is written under a temporary name and
         moved into place only once all of them are complete.
-    verbose : bool | str | int | None
-        Control verbosity of the logging output (MNE's convention).
+    %(verbose)s
 
     Returns
     -------

@@ -8,9 +8,10 @@ import mne
 import numpy as np
 from mne.utils import _check_option, _validate_type, logger, verbose
 
-from .._validation import check_int
+from .._docs import fill_doc
+from .._validation import check_band, check_int
 from ..groups import GroupSpec
-from ._envelope import amplitude_envelope, bandpass_epochs, check_band
+from ._envelope import amplitude_envelope, bandpass_epochs
 from ._leakage import symmetric_orthogonalize
 from ._stream import (ANY_STC, KINDS, CheckedStream, check_labels, check_stc,
                       label_name)
@@ -155,6 +156,7 @@ class GroupedSource:
 
 
 @verbose
+@fill_doc
 def stc_to_groups(stcs, labels, *, mode="mean_flip", src=None, atlas=None,
                   orthogonalize=False, envelope=None, decim=1, standardize="features",
                   verbose=None):
@@ -222,8 +224,7 @@ def stc_to_groups(stcs, labels, *, mode="mean_flip", src=None, atlas=None,
         divides all by one pooled standard deviation, keeping the relative
         amplitudes of features; ``None`` keeps ``Y`` as is. Undo it with
         :meth:`GroupedSource.inverse_transform`.
-    verbose : bool | str | int | None
-        Control verbosity of the logging output (MNE's convention).
+    %(verbose)s
 
     Returns
     -------

@@ -5,6 +5,7 @@ from pathlib import Path
 import mne
 from mne.utils import _validate_type, verbose
 
+from .._docs import fill_doc
 from .._download import missing_data_message
 
 #: Where :func:`mne.datasets.fetch_hcp_mmp_parcellation` downloads the annotations.
@@ -15,6 +16,7 @@ FSAVERAGE_URL = "https://osf.io/download/3bxqt?version=2"
 
 
 @verbose
+@fill_doc
 def read_hcpmmp1_labels(subjects_dir=None, combined=True, *, accept=False,
                         include_unknown=False, verbose=None):
     """Read the HCP-MMP1.0 parcellation of fsaverage, fetching it if needed.
@@ -44,8 +46,7 @@ def read_hcpmmp1_labels(subjects_dir=None, combined=True, *, accept=False,
         Keep the ``"???"`` labels (the medial wall, outside the parcellation).
         Default False, which gives the 44 combined regions used in the oi-VAE
         MEG experiment.
-    verbose : bool | str | int | None
-        Control verbosity of the logging output (MNE's convention).
+    %(verbose)s
 
     Returns
     -------

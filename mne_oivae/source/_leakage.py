@@ -91,7 +91,7 @@ def symmetric_orthogonalize(X, *, amplitude_preserving=True, max_iter=100, tol=1
         return np.sqrt(n) * (u @ vt)
     d = np.linalg.norm(X, axis=0)
     previous = np.inf
-    for it in range(max_iter):
+    for it in range(max_iter):  # noqa: B007 (the count is logged below)
         u, _, vt = np.linalg.svd(X * d, full_matrices=False)
         orth = u @ vt
         d = np.einsum("ij,ij->j", orth, X)

@@ -9,6 +9,7 @@ import mne
 import numpy as np
 from mne.utils import _check_option, _validate_type, logger
 
+from .._docs import fill_doc
 from ..results import group_interactions
 
 _VIEW_SIDE = {("lh", "lateral"): -1, ("lh", "medial"): 1,
@@ -201,6 +202,7 @@ def _plot_flat(maps, component, peak, subject, subjects_dir, hemi, views, surfac
     return fig
 
 
+@fill_doc
 def plot_group_interactions(model_or_matrix, names=None, *, n_lines=None, cmap="Reds",
                             title=None, show=True):
     """Draw shared-component strength between regions as a connectivity circle.
@@ -219,8 +221,7 @@ def plot_group_interactions(model_or_matrix, names=None, *, n_lines=None, cmap="
         Colormap of the connections.
     title : str | None
         Figure title.
-    show : bool
-        Show the figure.
+    %(show)s
 
     Returns
     -------

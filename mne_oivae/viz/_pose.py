@@ -1,21 +1,23 @@
 """Stick figures of skeleton poses (raw mocap frames or model samples)."""
 
 import numpy as np
+from mne.utils import _validate_type
 
-from .._validation import check_int, validate_type
+from .._docs import fill_doc
+from .._validation import check_int
 from ..mocap import ChannelScaler, Skeleton, forward_kinematics
 
 _SIDE_COLORS = {"left": "#1f77b4", "right": "#d62728", "center": "0.2"}
 
 
+@fill_doc
 def plot_pose(skeleton, frame, *, scaler=None, channel_names=None, units="m",
               title=None, axes=None, show=True):
     """Draw one pose of a skeleton as a 3D stick figure.
 
     Parameters
     ----------
-    skeleton : Skeleton
-        From :func:`mne_oivae.mocap.read_asf` (or ``MocapTrials.skeleton``).
+    %(skeleton_pose)s
     frame : array-like, shape (n_channels,)
         Joint angles of one frame: a row of :attr:`mne_oivae.mocap.Motion.data`,
         or a scaled row (of ``MocapTrials.X`` or of
@@ -27,14 +29,12 @@ def plot_pose(skeleton, frame, *, scaler=None, channel_names=None, units="m",
     channel_names : list of str | None
         Names of the values in ``frame`` if not all skeleton channels in order;
         see :func:`mne_oivae.mocap.forward_kinematics`.
-    units : ``"m"`` | ``"file"``
-        Length units of the axes.
+    %(units_pose)s
     title : str | None
         Axes title.
     axes : instance of Axes3D | None
         Axes to draw into (made with ``projection="3d"``); ``None`` makes a figure.
-    show : bool
-        Show the figure.
+    %(show)s
 
     Returns
     -------
@@ -61,6 +61,7 @@ def plot_pose(skeleton, frame, *, scaler=None, channel_names=None, units="m",
                       titles=None if title is None else [title], axes=axes, show=show)
 
 
+@fill_doc
 def plot_poses(skeleton, frames, *, scaler=None, channel_names=None, units="m",
                titles=None, n_cols=None, axes=None, show=True):
     """Draw several poses of a skeleton side by side, one 3D stick figure each.
@@ -73,8 +74,7 @@ def plot_poses(skeleton, frames, *, scaler=None, channel_names=None, units="m",
 
     Parameters
     ----------
-    skeleton : Skeleton
-        From :func:`mne_oivae.mocap.read_asf` (or ``MocapTrials.skeleton``).
+    %(skeleton_pose)s
     frames : array-like, shape (n_poses, n_channels)
         Joint angles, raw (``Motion.data``) or scaled together with ``scaler``
         (e.g. the output of :meth:`mne_oivae.OIVAE.sample`).
@@ -85,16 +85,14 @@ def plot_poses(skeleton, frames, *, scaler=None, channel_names=None, units="m",
         are 0).
     channel_names : list of str | None
         Names of the columns of ``frames`` if not all skeleton channels in order.
-    units : ``"m"`` | ``"file"``
-        Length units of the axes.
+    %(units_pose)s
     titles : list of str | None
         One title per pose.
     n_cols : int | None
         Panels per row; ``None`` puts up to 6 in a row.
     axes : Axes3D | list of Axes3D | None
         Axes to draw into, one per pose; ``None`` makes a figure.
-    show : bool
-        Show the figure.
+    %(show)s
 
     Returns
     -------
@@ -114,13 +112,13 @@ def plot_poses(skeleton, frames, *, scaler=None, channel_names=None, units="m",
     import matplotlib.pyplot as plt
     from mne.viz.utils import plt_show
 
-    validate_type(skeleton, Skeleton, "skeleton", "Skeleton")
+    _validate_type(skeleton, Skeleton, "skeleton", "Skeleton")
     frames = np.asarray(frames, dtype=np.float64)
     if frames.ndim != 2 or frames.shape[0] == 0:
         raise ValueError("frames must be a 2D array (n_poses, n_channels) with at least "
                          f"one pose, got shape {frames.shape}")
     if scaler is not None:
-        validate_type(scaler, ChannelScaler, "scaler", "ChannelScaler or None")
+        _validate_type(scaler, ChannelScaler, "scaler", "ChannelScaler or None")
         frames = scaler.inverse_transform(frames)
         if channel_names is None:
             channel_names = scaler.channel_names_

@@ -2,7 +2,10 @@
 
 import numpy as np
 
+from .._docs import fill_doc
 
+
+@fill_doc
 def plot_lam_selection(model, *, axes=None, show=True):
     """Plot held-out log-likelihood and map stability against lam, choice marked.
 
@@ -13,8 +16,7 @@ def plot_lam_selection(model, *, axes=None, show=True):
     axes : matplotlib.axes.Axes | None
         Axes to draw the held-out score into (the stability goes on a twin
         axis); a new figure is made if ``None``.
-    show : bool
-        Show the figure.
+    %(show)s
 
     Returns
     -------

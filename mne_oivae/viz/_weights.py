@@ -2,9 +2,11 @@
 
 import numpy as np
 
+from .._docs import fill_doc
 from ..results import normalize_components
 
 
+@fill_doc
 def plot_group_weights(model_or_matrix, group_names=None, *, normalize=False, cmap="Blues",
                        title=None, axes=None, show=True):
     """Plot ``||W(g)[:, j]||`` as a groups x components heatmap.
@@ -23,8 +25,7 @@ def plot_group_weights(model_or_matrix, group_names=None, *, normalize=False, cm
         Axes title.
     axes : matplotlib.axes.Axes | None
         Axes to draw into; a new figure is made if ``None``.
-    show : bool
-        Show the figure (no-op on non-interactive backends).
+    %(show)s
 
     Returns
     -------

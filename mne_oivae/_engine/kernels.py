@@ -30,7 +30,7 @@ _LOG_2PI = math.log(2 * math.pi)
 _NARROW = 8
 
 
-def _expanded(width, in_width):
+def is_expanded(width, in_width):
     """Whether a bucket's likelihood is computed from ``h^T x`` and ``h^T h``.
 
     For groups much wider than the output layer's input (vertices of a region
@@ -258,7 +258,7 @@ class _GaussianLogLikelihood(torch.autograd.Function):
             cols = x[:, columns].view(n, n_groups, width)
             cols.sub_(bias[columns].view(n_groups, width))
             square = ws.get("square", cols.shape, x)
-            if _expanded(width, V.shape[1]):
+            if is_expanded(width, V.shape[1]):
                 h_t = h.transpose(1, 2)
                 hr = torch.bmm(h_t, cols.transpose(0, 1))  # h^T x, then h^T r below
                 CV = torch.bmm(torch.bmm(h_t, h), V)
@@ -315,7 +315,7 @@ class _GaussianLogLikelihood(torch.autograd.Function):
             hs = hidden_layers(u, weights, biases, spec.activation, groups, ws,
                                spec.activate_input)
             g_shape = hs[-1].shape
-            if _expanded(width, V.shape[1]):
+            if is_expanded(width, V.shape[1]):
                 # the gradient of the means is q = r * scale; r was never written:
                 # h^T q = (h^T r) * scale and q V^T = x (V s)^T - h (V s V^T)
                 hr, r_sum = next(expansions)
