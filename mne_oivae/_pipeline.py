@@ -16,7 +16,9 @@ from mne.utils import logger
 
 from ._checkpoint import load_checkpoint, save_checkpoint
 from ._engine import CHUNK_BYTES, DivergenceError, Task, layout_for, train
+from ._engine.data import StreamedRows
 from ._progress import Progress
+from ._recordings import RecordingError
 from ._units import fit_scale, to_model_units
 
 # Fewer observations leave the noise variances undefined.
@@ -60,9 +62,11 @@ def fit_models(config, X, groups, settings, checkpointing=None):
     Parameters
     ----------
     config : FitConfig
-    X : ndarray, shape (n_samples, n_features)
+    X : ndarray, shape (n_samples, n_features) | Recordings
         Validated data, in any units: the models see it divided by its
-        pooled standard deviation (:mod:`mne_oivae._units`).
+        pooled standard deviation (:mod:`mne_oivae._units`). Recordings
+        (:class:`~mne_oivae._recordings.Recordings`) are read a minibatch at a
+        time, with the same result as their concatenation in memory.
     groups : GroupSpec
     settings : list of Setting
     checkpointing : Checkpointing | None
@@ -78,7 +82,7 @@ def fit_models(config, X, groups, settings, checkpointing=None):
     """
     config = _fitted_batch(config, X, settings)
     scale = fit_scale(X)
-    X_t = torch.from_numpy(to_model_units(X, scale)).to(resolve_device(config.device))
+    X_t = _model_rows(X, scale, resolve_device(config.device))
     training = config.training
     layout = layout_for(groups.indices, config.architecture,
                         training.batch_size * training.mc_samples)
@@ -107,6 +111,8 @@ def fit_models(config, X, groups, settings, checkpointing=None):
             fits = train(layout, config.architecture, tasks, X_t, training,
                          on_epoch=on_epoch, resume=resume,
                          chunk_bytes=None if checkpointing is not None else CHUNK_BYTES)
+        except RecordingError as err:
+            raise RecordingError(f"{err}. {_resume_hint(checkpointing)}") from None
         except DivergenceError as err:
             restored = None if err.fits is None else _best_per_setting(
                 err.fits, len(config.seeds))
@@ -118,6 +124,24 @@ def fit_models(config, X, groups, settings, checkpointing=None):
             error.fits = None if restored is None else Fits(restored, scale)
             raise error from None
     return Fits(_best_per_setting(fits, len(config.seeds)), scale)
+
+
+def _resume_hint(checkpointing):
+    if checkpointing is None:
+        return ("Fit with checkpoint=fname to be able to continue a fit after such an "
+                "error")
+    return (f"The fit's state at its last checkpoint is in {checkpointing.fname}: restore "
+            f"the recording and call fit again with checkpoint={str(checkpointing.fname)!r}, "
+            "resume=True to continue from there (the result is the same as that of an "
+            "uninterrupted fit)")
+
+
+def _model_rows(X, scale, device):
+    """*X* in model units on *device*: one tensor, or a reader of recordings on disk."""
+    if isinstance(X, np.ndarray):
+        return torch.from_numpy(to_model_units(X, scale)).to(device)
+    return StreamedRows(X.shape, lambda start, stop: to_model_units(X[start:stop], scale),
+                        lambda idx: to_model_units(X.take(idx), scale), device)
 
 
 def _fitted_batch(config, X, settings):

@@ -34,6 +34,7 @@ from typing import NamedTuple
 
 import torch
 
+from .data import as_rows
 from .kernels import reparameterise
 from .layout import Padder
 from .network import Network
@@ -139,9 +140,10 @@ class Trainer:
     Parameters
     ----------
     network : Network
-    X : torch.Tensor, (n_samples, n_features)
-        Data in the caller's feature order, on the network's device. Minibatches
-        are gathered from it by index; it is never copied whole.
+    X : torch.Tensor, (n_samples, n_features) | row source
+        Data in the caller's feature order, on the network's device, or a row
+        source (:mod:`~mne_oivae._engine.data`) that reads it from elsewhere.
+        Minibatches are gathered from it by index; it is never copied whole.
     config : TrainConfig
         Settings shared by all replicas (``config.lam`` is ignored in favour of *lams*).
     seeds : sequence of int
@@ -154,7 +156,8 @@ class Trainer:
     """
 
     def __init__(self, network, X, config, seeds, lams, rows=None):
-        self.network, self.X, self.config = network, X, config
+        self.X = X = as_rows(X)
+        self.network, self.config = network, config
         self.n_replicas = network.n_replicas
         self.generators = [torch.Generator(device=X.device).manual_seed(int(seed))
                            for seed in seeds]
@@ -191,10 +194,11 @@ class Trainer:
         """
         n, reps = len(idx) // self.n_replicas, self.config.mc_samples
         if self._buffers is None or self._buffers[0].shape[0] != len(idx):
-            self._buffers = (self.X.new_empty(len(idx), self.X.shape[1]),
-                             self.X.new_empty(n * reps, self.network.n_padded))
+            like = {"dtype": self.X.dtype, "device": self.X.device}
+            self._buffers = (torch.empty(len(idx), self.X.shape[1], **like),
+                             torch.empty(n * reps, self.network.n_padded, **like))
         xb, padded = self._buffers
-        torch.index_select(self.X, 0, idx, out=xb)
+        self.X.take(idx, xb)
         self.padder(xb.view(n, -1), padded[:n])
         for rep in range(1, reps):
             padded[rep * n:(rep + 1) * n].copy_(padded[:n])
@@ -411,7 +415,7 @@ def train(layout, architecture, tasks, X, config, *, on_epoch=None, resume=None,
     layout : GroupLayout
     architecture : Architecture
     tasks : list of Task
-    X : torch.Tensor, (n_samples, n_features)
+    X : torch.Tensor, (n_samples, n_features) | row source
     config : TrainConfig
         Settings shared by all tasks (``config.lam`` is not used).
     on_epoch : callable | None
@@ -436,6 +440,7 @@ def train(layout, architecture, tasks, X, config, *, on_epoch=None, resume=None,
         When a replica diverges. If its chunk holds all tasks, ``fits`` are
         the replicas at their last finite epoch.
     """
+    X = as_rows(X)
     steps = [max(1, (X.shape[0] if t.rows is None else len(t.rows)) // config.batch_size)
              for t in tasks]
     chunk = len(tasks)
