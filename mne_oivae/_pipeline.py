@@ -8,6 +8,7 @@ restarts trained together as the replicas of one engine run
 """
 
 import dataclasses
+import os
 from typing import NamedTuple
 
 import numpy as np
@@ -17,6 +18,7 @@ from mne.utils import logger
 from ._checkpoint import load_checkpoint, save_checkpoint
 from ._engine import CHUNK_BYTES, DivergenceError, Task, layout_for, train
 from ._engine.data import StreamedRows
+from ._engine.distributed import DataParallel
 from ._progress import Progress
 from ._recordings import RecordingError
 from ._units import fit_scale, to_model_units
@@ -82,7 +84,13 @@ def fit_models(config, X, groups, settings, checkpointing=None):
     """
     config = _fitted_batch(config, X, settings)
     scale = fit_scale(X)
-    X_t = _model_rows(X, scale, resolve_device(config.device))
+    parallel = DataParallel.current()
+    if parallel is not None:
+        parallel.check_same(data_shape=tuple(X.shape), data_scale=scale, seeds=config.seeds,
+                            settings=[(s.lam, None if s.rows is None else len(s.rows))
+                                      for s in settings],
+                            configuration=repr(config))
+    X_t = _model_rows(X, scale, resolve_device(config.device, parallel))
     training = config.training
     layout = layout_for(groups.indices, config.architecture,
                         training.batch_size * training.mc_samples)
@@ -102,7 +110,7 @@ def fit_models(config, X, groups, settings, checkpointing=None):
 
         def on_epoch(trainer, histories, n_done):
             progress.to(n_done)
-            if checkpointing is not None and (
+            if checkpointing is not None and (parallel is None or parallel.rank == 0) and (
                     trainer.iteration >= training.n_iter
                     or trainer.iteration % checkpointing.every < trainer.steps_per_epoch):
                 save_checkpoint(checkpointing.fname, trainer, config, histories)
@@ -110,7 +118,8 @@ def fit_models(config, X, groups, settings, checkpointing=None):
         try:
             fits = train(layout, config.architecture, tasks, X_t, training,
                          on_epoch=on_epoch, resume=resume,
-                         chunk_bytes=None if checkpointing is not None else CHUNK_BYTES)
+                         chunk_bytes=None if checkpointing is not None else CHUNK_BYTES,
+                         parallel=parallel)
         except RecordingError as err:
             raise RecordingError(f"{err}. {_resume_hint(checkpointing)}") from None
         except DivergenceError as err:
@@ -180,10 +189,16 @@ def _best_per_setting(fits, n_init):
     return best
 
 
-def resolve_device(device):
-    """The torch device of the ``device`` parameter (``"auto"``: CUDA when available)."""
+def resolve_device(device, parallel=None):
+    """The torch device of the ``device`` parameter (``"auto"``: CUDA when available).
+
+    In a data-parallel fit (*parallel*), ``"cuda"`` is the GPU of the process's
+    local rank (``LOCAL_RANK``, set by ``torchrun``).
+    """
     if device == "auto":
-        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+        device = "cuda" if torch.cuda.is_available() else "cpu"
+    if device == "cuda" and parallel is not None:
+        device = f"cuda:{os.environ.get('LOCAL_RANK', 0)}"
     try:
         dev = torch.device(device)
     except RuntimeError:

@@ -153,11 +153,14 @@ class Trainer:
     rows : list of Tensor of int | None
         Per replica: the rows of X it trains on (``None``: all). Every replica
         must have the same number of steps per epoch (see :func:`train`).
+    parallel : DataParallel | None
+        Ranks that share every minibatch and average their gradients
+        (:mod:`~mne_oivae._engine.distributed`); ``None``: this process alone.
     """
 
-    def __init__(self, network, X, config, seeds, lams, rows=None):
+    def __init__(self, network, X, config, seeds, lams, rows=None, parallel=None):
         self.X = X = as_rows(X)
-        self.network, self.config = network, config
+        self.network, self.config, self.parallel = network, config, parallel
         self.n_replicas = network.n_replicas
         self.generators = [torch.Generator(device=X.device).manual_seed(int(seed))
                            for seed in seeds]
@@ -218,14 +221,18 @@ class Trainer:
         return self.network.expected_log_likelihood(padded, z), kl
 
     def _noise(self, head):
-        """Standard normal draws for :func:`reparameterise`, (R, mc_samples, n, K)."""
+        """Standard normal draws for :func:`reparameterise`, (R, mc_samples, n, K).
+
+        Data-parallel ranks draw the whole minibatch's noise and use their rows'.
+        """
         n_rep, n, k2 = head.shape
-        shape = (n_rep, self.config.mc_samples, n, k2 // 2)
+        world = 1 if self.parallel is None else self.parallel.world
+        shape = (n_rep, self.config.mc_samples, n * world, k2 // 2)
         if self._eps is None or self._eps.shape != shape:
             self._eps = head.new_empty(shape)
         for eps, generator in zip(self._eps, self.generators):
             torch.randn(shape[1:], generator=generator, out=eps)
-        return self._eps
+        return self._eps if world == 1 else self._eps[:, :, self.parallel.shard(n * world)]
 
     def current_lam(self):
         """Group-lasso strength of every replica now, (R, 1, 1, 1) (0.0 at first)."""
@@ -259,7 +266,7 @@ class Trainer:
         for step in range(n_steps):
             record[step] = self.step(order[step], 0.1 if self.iteration < cfg.warmup else 1.0)
             self.iteration += 1
-        return record
+        return record if self.parallel is None else self.parallel.average(record)
 
     def _epoch_order(self):
         """(steps_per_epoch, batch_size * R): step s's rows, R per minibatch row."""
@@ -272,13 +279,22 @@ class Trainer:
         return torch.stack(orders, 1).view(self.steps_per_epoch, -1)
 
     def step(self, idx, std_multiplier):
-        """One iteration on the rows *idx* of X; returns (R, 2) (rec, kl) without a graph."""
+        """One iteration on the rows *idx* of X; returns (R, 2) (rec, kl) without a graph.
+
+        Data-parallel ranks compute their share of the minibatch and average
+        the gradients before the (identical) updates.
+        """
+        if self.parallel is not None:
+            rows = idx.view(-1, self.n_replicas)
+            idx = rows[self.parallel.shard(len(rows))].reshape(-1)
         rec, kl = self.terms(self.minibatch(idx), std_multiplier)
         weight = self.kl_weight()
         loss = (kl if weight == 1.0 else weight * kl) - rec
         self.optimizer.zero_grad(set_to_none=True)
         self.network.W.grad = None
         loss.sum().backward()
+        if self.parallel is not None:
+            self.parallel.average_gradients(self.network.parameters())
         self.optimizer.step()
         self.prox.step(self.current_lam())
         return torch.stack([rec, kl], -1).detach()
@@ -401,7 +417,7 @@ class Task(NamedTuple):
 
 
 def train(layout, architecture, tasks, X, config, *, on_epoch=None, resume=None,
-          chunk_bytes=CHUNK_BYTES):
+          chunk_bytes=CHUNK_BYTES, parallel=None):
     """Fit one model per task, many at a time, each as a fit of its own would.
 
     Tasks with the same number of steps per epoch train together as the
@@ -428,6 +444,8 @@ def train(layout, architecture, tasks, X, config, *, on_epoch=None, resume=None,
     chunk_bytes : int | None
         Scratch memory allowed to one chunk; ``None``: all tasks in one chunk
         (tasks must then have the same number of steps per epoch).
+    parallel : DataParallel | None
+        Share every minibatch among these ranks (see :class:`Trainer`).
 
     Returns
     -------
@@ -456,7 +474,7 @@ def train(layout, architecture, tasks, X, config, *, on_epoch=None, resume=None,
         for start in range(0, len(same), chunk):
             members = same[start:start + chunk]
             trainer = _chunk_trainer(layout, architecture, [tasks[i] for i in members],
-                                     X, config)
+                                     X, config, parallel)
             histories = [{} for _ in members]
             if resume is not None:
                 trainer.load_state_dict(resume["state"])
@@ -478,14 +496,15 @@ def train(layout, architecture, tasks, X, config, *, on_epoch=None, resume=None,
     return fits
 
 
-def _chunk_trainer(layout, architecture, tasks, X, config):
+def _chunk_trainer(layout, architecture, tasks, X, config, parallel):
     network = Network(layout, architecture, [t.seed for t in tasks]).to(X.device, X.dtype)
     rows = None if all(t.rows is None for t in tasks) else [
         torch.arange(X.shape[0], device=X.device) if t.rows is None
         else torch.as_tensor(t.rows, device=X.device) for t in tasks]
     for r, task in enumerate(tasks):
         network.init_from_data(r, X, None if task.rows is None else rows[r])
-    return Trainer(network, X, config, [t.seed for t in tasks], [t.lam for t in tasks], rows)
+    return Trainer(network, X, config, [t.seed for t in tasks], [t.lam for t in tasks], rows,
+                   parallel)
 
 
 def _split(network, histories):
