@@ -82,7 +82,7 @@ def fit_models(config, X, groups, settings, checkpointing=None):
     DivergenceError
         With ``fits`` holding every setting's best fit at its last finite state.
     """
-    config = _fitted_batch(config, X, settings)
+    config = fitted_batch(config, X, settings)
     scale = fit_scale(X)
     parallel = DataParallel.current()
     if parallel is not None:
@@ -90,7 +90,7 @@ def fit_models(config, X, groups, settings, checkpointing=None):
                             settings=[(s.lam, None if s.rows is None else len(s.rows))
                                       for s in settings],
                             configuration=repr(config))
-    X_t = _model_rows(X, scale, resolve_device(config.device, parallel))
+    X_t = model_rows(X, scale, resolve_device(config.device, parallel))
     training = config.training
     layout = layout_for(groups.indices, config.architecture,
                         training.batch_size * training.mc_samples)
@@ -145,7 +145,7 @@ def _resume_hint(checkpointing):
             "uninterrupted fit)")
 
 
-def _model_rows(X, scale, device):
+def model_rows(X, scale, device):
     """*X* in model units on *device*: one tensor, or a reader of recordings on disk."""
     if isinstance(X, np.ndarray):
         return torch.from_numpy(to_model_units(X, scale)).to(device)
@@ -153,7 +153,7 @@ def _model_rows(X, scale, device):
                         lambda idx: to_model_units(X.take(idx), scale), device)
 
 
-def _fitted_batch(config, X, settings):
+def fitted_batch(config, X, settings):
     """*config*, with minibatches of at most the smallest setting's training rows.
 
     Replicas share one minibatch size. Raises ValueError when a setting has

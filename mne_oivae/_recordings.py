@@ -166,9 +166,11 @@ class Recordings:
         return np.repeat(np.arange(self.n_recordings), np.diff(self.offsets))
 
     def __getitem__(self, rows):
-        """Rows of a slice with step 1 (``X[a:b]``), as one array."""
-        if not isinstance(rows, slice) or rows.step not in (None, 1):
-            raise TypeError("recordings are read by slices of rows (X[a:b]) or take(idx)")
+        """Rows of a slice with step 1 (``X[a:b]``) or of an int array, as one array."""
+        if not isinstance(rows, slice):
+            return self.take(rows)
+        if rows.step not in (None, 1):
+            raise TypeError("recordings are read by slices of step 1 or arrays of rows")
         start, stop, _ = rows.indices(self.shape[0])
         stop = max(start, stop)
         out = np.empty((stop - start, self.shape[1]), self.dtype)

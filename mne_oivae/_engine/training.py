@@ -417,7 +417,7 @@ class Task(NamedTuple):
 
 
 def train(layout, architecture, tasks, X, config, *, on_epoch=None, resume=None,
-          chunk_bytes=CHUNK_BYTES, parallel=None):
+          chunk_bytes=CHUNK_BYTES, parallel=None, warm_start=None):
     """Fit one model per task, many at a time, each as a fit of its own would.
 
     Tasks with the same number of steps per epoch train together as the
@@ -446,6 +446,10 @@ def train(layout, architecture, tasks, X, config, *, on_epoch=None, resume=None,
         (tasks must then have the same number of steps per epoch).
     parallel : DataParallel | None
         Share every minibatch among these ranks (see :class:`Trainer`).
+    warm_start : Network | None
+        A fitted network (one replica): every task starts from it and trains
+        W alone, all other parameters fixed (per-subject maps of a group
+        model). ``None``: fresh networks, all parameters trained.
 
     Returns
     -------
@@ -474,7 +478,7 @@ def train(layout, architecture, tasks, X, config, *, on_epoch=None, resume=None,
         for start in range(0, len(same), chunk):
             members = same[start:start + chunk]
             trainer = _chunk_trainer(layout, architecture, [tasks[i] for i in members],
-                                     X, config, parallel)
+                                     X, config, parallel, warm_start)
             histories = [{} for _ in members]
             if resume is not None:
                 trainer.load_state_dict(resume["state"])
@@ -496,13 +500,18 @@ def train(layout, architecture, tasks, X, config, *, on_epoch=None, resume=None,
     return fits
 
 
-def _chunk_trainer(layout, architecture, tasks, X, config, parallel):
+def _chunk_trainer(layout, architecture, tasks, X, config, parallel, warm_start):
     network = Network(layout, architecture, [t.seed for t in tasks]).to(X.device, X.dtype)
     rows = None if all(t.rows is None for t in tasks) else [
         torch.arange(X.shape[0], device=X.device) if t.rows is None
         else torch.as_tensor(t.rows, device=X.device) for t in tasks]
-    for r, task in enumerate(tasks):
-        network.init_from_data(r, X, None if task.rows is None else rows[r])
+    if warm_start is None:
+        for r, task in enumerate(tasks):
+            network.init_from_data(r, X, None if task.rows is None else rows[r])
+    else:
+        network.load_state_dict(network.internal_state([warm_start.canonical_state()] * len(tasks)))
+        for param in network.parameters():
+            param.requires_grad_(param is network.W)  # Adam skips the others
     return Trainer(network, X, config, [t.seed for t in tasks], [t.lam for t in tasks], rows,
                    parallel)
 

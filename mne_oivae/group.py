@@ -1,0 +1,182 @@
+"""Group studies: one model for many subjects, then every subject's own map.
+
+The workflow of MEG group analyses (as in the group HMMs of osl-dynamics):
+
+1. fit one **group model** on all subjects' data, concatenated along time:
+   ``OIVAE(...).fit(recordings)`` with ``recordings`` a list of per-subject
+   arrays, ``.npy`` files or HDF5 datasets, read from disk a minibatch at a
+   time (the fit equals that of the concatenated array, bit for bit), on one
+   process or data-parallel on several (``torchrun``; see the group-study
+   tutorial);
+2. derive every subject's **component-to-group map** from it with
+   :func:`subject_maps`: W refitted on the subject's data alone, with the
+   group's encoder, generators and noise fixed. The latent components keep
+   the group model's meaning (the encoder is the group's), so the maps of all
+   subjects share one component order and need no matching; a subject whose
+   network is weaker has smaller weights, one whose network recruits another
+   region has its weight there.
+
+Cross-validating ``lam`` over subjects (:class:`~mne_oivae.OIVAECV`) keeps
+every subject whole: with a list of recordings, folds leave whole recordings
+out (:func:`subject_ids`).
+"""
+
+import dataclasses
+
+import numpy as np
+import torch
+from mne.utils import logger
+
+from ._config import fit_config, seed_sequence
+from ._engine import Task, train
+from ._pipeline import Setting, fitted_batch, model_rows, resolve_device
+from ._progress import Progress, log_level
+from ._recordings import as_recordings
+from ._validation import check_data, check_float, check_int
+
+__all__ = ["subject_maps", "subject_ids"]
+
+
+def subject_ids(X):
+    """The subject (recording) of every row of a list of recordings.
+
+    Parameters
+    ----------
+    X : list
+        Recordings as for :meth:`OIVAE.fit <mne_oivae.OIVAE.fit>`: arrays,
+        memmaps, ``.npy`` paths or h5py datasets, one per subject.
+
+    Returns
+    -------
+    ids : ndarray of int, shape (n_samples,)
+        ``i`` for every row of recording ``i``: the ``epochs`` of
+        :meth:`OIVAECV.fit <mne_oivae.OIVAECV.fit>` for folds of whole subjects
+        (its default when it is given recordings).
+
+    Examples
+    --------
+    >>> from mne_oivae.group import subject_ids
+    >>> import numpy as np
+    >>> subject_ids([np.zeros((2, 3)), np.zeros((3, 3))])
+    array([0, 0, 1, 1, 1])
+    """
+    recordings = as_recordings(X)
+    if recordings is None:
+        raise TypeError("X must be a list of recordings (one 2-D array, memmap, .npy path "
+                        f"or h5py dataset per subject), got {type(X).__name__}")
+    return recordings.recording_ids()
+
+
+def subject_maps(model, X, subjects=None, *, n_iter=1000, lam=None, random_state=0,
+                 verbose=None):
+    """Every subject's component-to-group map from a fitted group model.
+
+    For each subject, W (the latent-to-group matrices) is refitted on the
+    subject's rows alone, starting from the group's W, with the group model's
+    encoder, generators and noise variances fixed, by the same proximal Adam
+    steps and group lasso as the group fit. All subjects train together as
+    replicas of one model (:mod:`mne_oivae._engine`). The refit tells which
+    groups each component drives in the subject (a region the subject's
+    network recruits instead of the group's gains the weight).
+
+    How strongly is the other half: the group's encoder reads a subject with
+    twice the network activity as twice the latent activity, so the refitted
+    W stays near the group's. Every column j of subject s's map is therefore
+    multiplied by the spread of component j in s (the standard deviation of
+    its posterior means) over its spread in all subjects (pooled): the map's
+    ``[g, j]`` is how much group g moves, in that subject, with a typical
+    change of component j in the group.
+
+    Parameters
+    ----------
+    model : OIVAE
+        The group model, fitted on all subjects.
+    X : list | array-like, shape (n_samples, n_features)
+        The subjects' data, in the units of the group fit: a list of
+        recordings as for :meth:`OIVAE.fit <mne_oivae.OIVAE.fit>` (one per
+        subject, read from disk a minibatch at a time), or one array with
+        *subjects*.
+    subjects : array-like, shape (n_samples,) | None
+        The subject of every row of an array *X*; ``None`` for a list (one
+        subject per recording).
+    n_iter : int
+        Proximal Adam iterations of every subject's refit.
+    lam : float | None
+        Group-lasso strength of the refits; ``None``: the group model's.
+    random_state : None | int | numpy.random.Generator
+        Seed of the minibatch orders and noise.
+    verbose : bool | str | int | None
+        Log level (MNE's convention); ``None``: the model's.
+
+    Returns
+    -------
+    maps : ndarray, shape (n_subjects, n_groups, n_components)
+        ``maps[s]`` is subject s's ``group_weights_`` (refitted, times the
+        spread ratio above), in the group model's component order; subjects in the order of the list, or of
+        ``np.unique(subjects)``.
+
+    Examples
+    --------
+    >>> from mne_oivae import OIVAE  # doctest: +SKIP
+    >>> from mne_oivae.presets import MEG_REGIONS  # doctest: +SKIP
+    >>> files = [f"sub-{i:03d}.npy" for i in range(100)]  # doctest: +SKIP
+    >>> model = OIVAE(**MEG_REGIONS, groups=groups, random_state=0).fit(files)  # doctest: +SKIP
+    >>> maps = subject_maps(model, files)  # doctest: +SKIP
+    >>> maps.shape  # doctest: +SKIP
+    (100, 44, 20)
+    """
+    model._check_fitted()
+    n_iter = check_int(n_iter, "n_iter", minimum=1)
+    lam = model.lam if lam is None else check_float(lam, "lam", minimum=0)
+    data, rows = _subject_rows(model, X, subjects)
+    config = fit_config(model.get_params())
+    settings = [Setting(lam, r) for r in rows]
+    config = fitted_batch(config, data, settings)
+    training = dataclasses.replace(config.training, n_iter=n_iter, lam=lam, warmup=0,
+                                   lam_warmup=0, kl_warmup=0)
+    seed = int(np.random.default_rng(seed_sequence(random_state)).integers(2**62))
+    network = model.module_
+    device = network.W.device
+    tasks = [Task(seed, lam, torch.as_tensor(r, device=device)) for r in rows]
+    with log_level(model.verbose if verbose is None else verbose):
+        logger.info(f"Refitting W of {len(rows)} subjects")
+        with Progress(n_iter * len(tasks), "subject maps") as progress:
+            fits = train(network.layout, config.architecture, tasks,
+                         model_rows(data, model.scale_, resolve_device(str(device))),
+                         training, on_epoch=lambda tr, h, done: progress.to(done),
+                         warm_start=network)
+    spread = np.stack([model.transform(data[r]).std(axis=0) for r in rows])
+    overall = np.sqrt(np.average(spread**2, axis=0, weights=[len(r) for r in rows]))
+    ratio = np.divide(spread, overall, out=np.zeros_like(spread), where=overall > 0)
+    return np.stack([_group_weights(fit) for fit, _ in fits]) * ratio[:, None, :]
+
+
+def _subject_rows(model, X, subjects):
+    """The data (array or recordings) and every subject's rows in it."""
+    recordings = as_recordings(X)
+    if recordings is not None:
+        if subjects is not None:
+            raise ValueError("subjects is only for an array X: a list of recordings holds "
+                             "one subject each")
+        data = recordings
+        edges = recordings.offsets
+        rows = [np.arange(a, b) for a, b in zip(edges[:-1], edges[1:])]
+    else:
+        data = check_data(X, "X", n_features=model.n_features_in_)
+        if subjects is None:
+            raise ValueError("an array X needs subjects, the subject of every row (or pass "
+                             "a list with one recording per subject)")
+        subjects = np.asarray(subjects)
+        if subjects.shape != (len(data),):
+            raise ValueError(f"subjects must give the subject of every row of X "
+                             f"({len(data)}), got shape {subjects.shape}")
+        rows = [np.flatnonzero(subjects == s) for s in np.unique(subjects)]
+    if data.shape[1] != model.n_features_in_:
+        raise ValueError(f"the recordings have {data.shape[1]} features, but the group "
+                         f"model was fitted on {model.n_features_in_}")
+    return data, rows
+
+
+def _group_weights(network):
+    norms = network.group_norms()[0].cpu().numpy().astype(np.float64)
+    return network.layout.groups_to_canonical(norms)
