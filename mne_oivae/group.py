@@ -21,6 +21,7 @@ every subject whole: with a list of recordings, folds leave whole recordings
 out (:func:`subject_ids`).
 """
 
+import copy
 import dataclasses
 
 import numpy as np
@@ -32,9 +33,12 @@ from ._engine import Task, train
 from ._pipeline import Setting, fitted_batch, model_rows, resolve_device
 from ._progress import Progress, log_level
 from ._recordings import as_recordings
-from ._validation import check_data, check_float, check_int
+from ._validation import check_data, check_float, check_int, check_option
 
-__all__ = ["subject_maps", "subject_ids"]
+__all__ = ["subject_maps", "subject_ids", "REFITS"]
+
+#: What :func:`subject_maps` can refit per subject.
+REFITS = ("loadings", "loadings+encoder")
 
 
 def subject_ids(X):
@@ -67,8 +71,8 @@ def subject_ids(X):
     return recordings.recording_ids()
 
 
-def subject_maps(model, X, subjects=None, *, n_iter=1000, lam=None, random_state=0,
-                 verbose=None):
+def subject_maps(model, X, subjects=None, *, refit="loadings", n_iter=1000, lam=None,
+                 random_state=0, verbose=None):
     """Every subject's component-to-group map from a fitted group model.
 
     For each subject, W (the latent-to-group matrices) is refitted on the
@@ -83,9 +87,10 @@ def subject_maps(model, X, subjects=None, *, n_iter=1000, lam=None, random_state
     twice the network activity as twice the latent activity, so the refitted
     W stays near the group's. Every column j of subject s's map is therefore
     multiplied by the spread of component j in s (the standard deviation of
-    its posterior means) over its spread in all subjects (pooled): the map's
-    ``[g, j]`` is how much group g moves, in that subject, with a typical
-    change of component j in the group.
+    its posterior means, by the subject's encoder) over its spread in all
+    subjects (pooled, by the group's encoder): the map's ``[g, j]`` is how
+    much group g moves, in that subject, with a typical change of component
+    j in the group.
 
     Parameters
     ----------
@@ -99,6 +104,13 @@ def subject_maps(model, X, subjects=None, *, n_iter=1000, lam=None, random_state
     subjects : array-like, shape (n_samples,) | None
         The subject of every row of an array *X*; ``None`` for a list (one
         subject per recording).
+    refit : ``"loadings"`` | ``"loadings+encoder"``
+        What is refitted per subject: W alone (default), or W and the
+        encoder. With W alone, the group's encoder still reads a region that
+        the subject's network does not recruit, and does not read the one it
+        recruits instead, so such a swap shows only in part (see the Notes);
+        refitting the encoder too lets it follow the subject, at the price of
+        more freedom: components may drift from the group's.
     n_iter : int
         Proximal Adam iterations of every subject's refit.
     lam : float | None
@@ -126,6 +138,7 @@ def subject_maps(model, X, subjects=None, *, n_iter=1000, lam=None, random_state
     (100, 44, 20)
     """
     model._check_fitted()
+    check_option("refit", refit, REFITS)
     n_iter = check_int(n_iter, "n_iter", minimum=1)
     lam = model.lam if lam is None else check_float(lam, "lam", minimum=0)
     data, rows = _subject_rows(model, X, subjects)
@@ -144,11 +157,21 @@ def subject_maps(model, X, subjects=None, *, n_iter=1000, lam=None, random_state
             fits = train(network.layout, config.architecture, tasks,
                          model_rows(data, model.scale_, resolve_device(str(device))),
                          training, on_epoch=lambda tr, h, done: progress.to(done),
-                         warm_start=network)
-    spread = np.stack([model.transform(data[r]).std(axis=0) for r in rows])
-    overall = np.sqrt(np.average(spread**2, axis=0, weights=[len(r) for r in rows]))
+                         warm_start=network, refit_encoder=refit == "loadings+encoder")
+    group_spread = np.stack([model.transform(data[r]).std(axis=0) for r in rows])
+    spread = group_spread if refit == "loadings" else np.stack(
+        [_with_network(model, fit).transform(data[r]).std(axis=0)
+         for (fit, _), r in zip(fits, rows)])
+    overall = np.sqrt(np.average(group_spread**2, axis=0, weights=[len(r) for r in rows]))
     ratio = np.divide(spread, overall, out=np.zeros_like(spread), where=overall > 0)
     return np.stack([_group_weights(fit) for fit, _ in fits]) * ratio[:, None, :]
+
+
+def _with_network(model, network):
+    """A shallow copy of fitted *model* that encodes with *network*."""
+    subject = copy.copy(model)
+    subject.module_ = network.eval()
+    return subject
 
 
 def _subject_rows(model, X, subjects):

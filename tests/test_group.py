@@ -39,8 +39,20 @@ def test_subject_maps(group_fit):
                                       model.module_.group_norms()[0].numpy()))
 
 
+def test_subject_maps_with_encoder_refit(group_fit):
+    parts, model = group_fit
+    loadings = subject_maps(model, parts, n_iter=50)
+    both = subject_maps(model, parts, refit="loadings+encoder", n_iter=50)
+    assert both.shape == loadings.shape and not np.array_equal(both, loadings)
+    encoder = model.module_.encoder_parameters()[0].detach().clone()
+    subject_maps(model, parts, refit="loadings+encoder", n_iter=5)
+    np.testing.assert_array_equal(model.module_.encoder_parameters()[0].detach(), encoder)
+
+
 def test_subject_maps_bad_input(group_fit):
     parts, model = group_fit
+    with pytest.raises(ValueError, match="Invalid value for the 'refit' parameter"):
+        subject_maps(model, parts, refit="everything")
     with pytest.raises(ValueError, match="needs subjects"):
         subject_maps(model, np.concatenate(parts))
     with pytest.raises(ValueError, match="only for an array X"):

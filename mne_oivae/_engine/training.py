@@ -417,7 +417,7 @@ class Task(NamedTuple):
 
 
 def train(layout, architecture, tasks, X, config, *, on_epoch=None, resume=None,
-          chunk_bytes=CHUNK_BYTES, parallel=None, warm_start=None):
+          chunk_bytes=CHUNK_BYTES, parallel=None, warm_start=None, refit_encoder=False):
     """Fit one model per task, many at a time, each as a fit of its own would.
 
     Tasks with the same number of steps per epoch train together as the
@@ -448,8 +448,11 @@ def train(layout, architecture, tasks, X, config, *, on_epoch=None, resume=None,
         Share every minibatch among these ranks (see :class:`Trainer`).
     warm_start : Network | None
         A fitted network (one replica): every task starts from it and trains
-        W alone, all other parameters fixed (per-subject maps of a group
-        model). ``None``: fresh networks, all parameters trained.
+        W alone (and the encoder with *refit_encoder*), all other parameters
+        fixed (per-subject maps of a group model). ``None``: fresh networks,
+        all parameters trained.
+    refit_encoder : bool
+        With *warm_start*, train the encoder too.
 
     Returns
     -------
@@ -478,7 +481,7 @@ def train(layout, architecture, tasks, X, config, *, on_epoch=None, resume=None,
         for start in range(0, len(same), chunk):
             members = same[start:start + chunk]
             trainer = _chunk_trainer(layout, architecture, [tasks[i] for i in members],
-                                     X, config, parallel, warm_start)
+                                     X, config, parallel, warm_start, refit_encoder)
             histories = [{} for _ in members]
             if resume is not None:
                 trainer.load_state_dict(resume["state"])
@@ -500,7 +503,8 @@ def train(layout, architecture, tasks, X, config, *, on_epoch=None, resume=None,
     return fits
 
 
-def _chunk_trainer(layout, architecture, tasks, X, config, parallel, warm_start):
+def _chunk_trainer(layout, architecture, tasks, X, config, parallel, warm_start,
+                   refit_encoder):
     network = Network(layout, architecture, [t.seed for t in tasks]).to(X.device, X.dtype)
     rows = None if all(t.rows is None for t in tasks) else [
         torch.arange(X.shape[0], device=X.device) if t.rows is None
@@ -510,8 +514,10 @@ def _chunk_trainer(layout, architecture, tasks, X, config, parallel, warm_start)
             network.init_from_data(r, X, None if task.rows is None else rows[r])
     else:
         network.load_state_dict(network.internal_state([warm_start.canonical_state()] * len(tasks)))
+        trained = {id(network.W)} | {id(p) for p in network.encoder_parameters()
+                                     if refit_encoder}
         for param in network.parameters():
-            param.requires_grad_(param is network.W)  # Adam skips the others
+            param.requires_grad_(id(param) in trained)  # Adam skips the others
     return Trainer(network, X, config, [t.seed for t in tasks], [t.lam for t in tasks], rows,
                    parallel)
 
