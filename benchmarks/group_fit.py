@@ -26,7 +26,9 @@ Measured, side by side in one run:
   networks of :func:`~mne_oivae.metrics.network_recovery_f1` against the
   subject's own networks (swapped region included), of the group map used
   for every subject and of every subject's own map
-  (:func:`mne_oivae.group.subject_maps`).
+  (:func:`mne_oivae.group.subject_maps`, default ``refit="loadings"``); the
+  line before gives them for the network with the swapped region alone, and
+  for ``refit="loadings+encoder"``.
 
 Usage::
 
@@ -73,6 +75,11 @@ def simulate_subject(networks, strengths, n_times, vertices, rng):
     gains = rng.uniform(0.5, 1.5, (N_REGIONS, vertices))
     X = (regions[:, :, None] * gains).reshape(n_times, -1)
     return (X + rng.standard_normal(X.shape)).astype(np.float32)
+
+
+def _swapped(networks):
+    """Index of the network whose region was swapped."""
+    return next(k for k, (net, shared) in enumerate(zip(networks, NETWORKS)) if net != shared)
 
 
 def write_subjects(folder, n_subjects, n_times, vertices, seed):
@@ -131,7 +138,7 @@ def ddp_worker(args):
 
 def _run(cmd):
     env = dict(os.environ, OMP_NUM_THREADS="1")
-    out = subprocess.run(cmd, capture_output=True, text=True, env=env)
+    out = subprocess.run(cmd, capture_output=True, text=True, env=env, check=False)
     if out.returncode:
         sys.exit(f"{' '.join(map(str, cmd))} failed:\n{out.stderr[-3000:]}")
     return json.loads(out.stdout.strip().splitlines()[-1])
@@ -158,7 +165,7 @@ def main():
 
     import torch
 
-    from mne_oivae.group import subject_maps
+    from mne_oivae.group import REFITS, subject_maps
     from mne_oivae.metrics import network_recovery_f1
     from mne_oivae.presets import NETWORK_THRESHOLD
 
@@ -190,17 +197,29 @@ def main():
 
     start = time.perf_counter()
     group = model(args.vertices, n_iter=args.n_iter).fit(files[:N_QUALITY])
-    maps = subject_maps(group, files[:N_QUALITY], n_iter=args.map_iter)
-    print(f"group fit and {N_QUALITY} subject maps: {time.perf_counter() - start:.0f} s; "
+    truths = truths[:N_QUALITY]
+    maps = {refit: subject_maps(group, files[:N_QUALITY], refit=refit, n_iter=args.map_iter)
+            for refit in REFITS}
+    print(f"group fit and {N_QUALITY} x {len(REFITS)} subject maps: "
+          f"{time.perf_counter() - start:.0f} s; "
           f"{group.active_components_.size} active components")
-    group_f1 = [network_recovery_f1(truth, group.group_weights_, NETWORK_THRESHOLD)[0]
-                for truth in truths[:N_QUALITY]]
-    subject_f1 = [network_recovery_f1(truth, m, NETWORK_THRESHOLD)[0]
-                  for truth, m in zip(truths[:N_QUALITY], maps)]
+
+    def f1(subject_maps):
+        """F1 per subject and network, and that of the network with the swapped region."""
+        scores = np.array([network_recovery_f1(truth, m, NETWORK_THRESHOLD)[0]
+                           for truth, m in zip(truths, subject_maps)])
+        return scores, np.mean([s[_swapped(t)] for s, t in zip(scores, truths)])
+
     shared_f1 = network_recovery_f1(NETWORKS, group.group_weights_, NETWORK_THRESHOLD)[0]
-    print(f"group map vs the shared networks: F1 {shared_f1.mean():.3f}; per subject "
-          f"(group map, own map): "
-          + ", ".join(f"{g.mean():.2f}/{s.mean():.2f}" for g, s in zip(group_f1, subject_f1)))
+    group_f1, group_swapped = f1([group.group_weights_] * N_QUALITY)
+    print(f"group map vs the shared networks: F1 {shared_f1.mean():.3f}; vs every "
+          f"subject's networks: {group_f1.mean():.3f} (network with the swapped region: "
+          f"{group_swapped:.3f})")
+    for refit, subject in maps.items():
+        scores, swapped = f1(subject)
+        print(f"subject maps, refit={refit!r}: F1 {scores.mean():.3f} (network with the "
+              f"swapped region: {swapped:.3f})")
+    subject_f1 = f1(maps[REFITS[0]])[0]
     print(f"subjects={args.subjects} rss_mb_10={rss['streamed', N_QUALITY]:.0f} "
           f"rss_mb_100={rss['streamed', args.subjects]:.0f} ddp_max_abs_diff={ddp_diff:.2e} "
           f"ddp_time_ratio={two['seconds'] / one['seconds']:.2f} "

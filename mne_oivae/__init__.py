@@ -22,6 +22,7 @@ except PackageNotFoundError:  # running from a source tree that is not installed
 __all__ = ["OIVAE", "OIVAECV", "GroupSpec", "read_oivae", "NotFittedError",
            "DivergenceError", "FormatError", "RecordingError", "stc_to_groups", "component_maps",
            "save_component_maps", "top_groups", "group_interactions", "GroupedSource",
-           "read_hcpmmp1_labels", "fsaverage_subjects_dir", "add_oivae_to_report", "datasets", "group",
+           "read_hcpmmp1_labels", "fsaverage_subjects_dir", "add_oivae_to_report", "datasets",
+           "group",
            "metrics", "presets", "results", "viz",
            "__version__"]

@@ -198,7 +198,7 @@ def resolve_device(device, parallel=None):
     if device == "auto":
         device = "cuda" if torch.cuda.is_available() else "cpu"
     if device == "cuda" and parallel is not None:
-        device = f"cuda:{os.environ.get('LOCAL_RANK', 0)}"
+        device = f"cuda:{os.environ.get('LOCAL_RANK', '0')}"
     try:
         dev = torch.device(device)
     except RuntimeError:

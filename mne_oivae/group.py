@@ -23,6 +23,7 @@ out (:func:`subject_ids`).
 
 import copy
 import dataclasses
+import itertools
 
 import numpy as np
 import torch
@@ -35,7 +36,7 @@ from ._progress import Progress, log_level
 from ._recordings import as_recordings
 from ._validation import check_data, check_float, check_int, check_option
 
-__all__ = ["subject_maps", "subject_ids", "REFITS"]
+__all__ = ["REFITS", "subject_ids", "subject_maps"]
 
 #: What :func:`subject_maps` can refit per subject.
 REFITS = ("loadings", "loadings+encoder")
@@ -124,8 +125,28 @@ def subject_maps(model, X, subjects=None, *, refit="loadings", n_iter=1000, lam=
     -------
     maps : ndarray, shape (n_subjects, n_groups, n_components)
         ``maps[s]`` is subject s's ``group_weights_`` (refitted, times the
-        spread ratio above), in the group model's component order; subjects in the order of the list, or of
-        ``np.unique(subjects)``.
+        spread ratio above), in the group model's component order; subjects
+        in the order of the list, or of ``np.unique(subjects)``.
+
+    Notes
+    -----
+    Measured by ``benchmarks/group_fit.py`` (10 simulated subjects sharing
+    four planted networks of four regions, every subject with its own
+    network strengths and one region of one network swapped for another;
+    ``MEG_REGIONS``; F1 of :func:`~mne_oivae.metrics.network_recovery_f1`
+    against each subject's own networks, mean over subjects and networks),
+    on three simulation seeds (0, 1, 2):
+
+    - the group map used for every subject: F1 0.913, 0.940, 0.938 (the
+      network with the swapped region: 0.754, 0.761, 0.750);
+    - ``refit="loadings"``: 0.947, 0.962, 0.960 (swapped: 0.831, 0.861,
+      0.854). The swapped-out region keeps part of its weight: the fixed
+      encoder still reads it into the network's component, so its refitted
+      W still finds it related;
+    - ``refit="loadings+encoder"``: 0.932, 0.955, 0.931 (swapped: 0.943,
+      0.919, 0.864): the swap is found more often, but the freer encoder
+      spreads the other networks over more components, and their weaker
+      regions fall below the map threshold more often.
 
     Examples
     --------
@@ -183,7 +204,7 @@ def _subject_rows(model, X, subjects):
                              "one subject each")
         data = recordings
         edges = recordings.offsets
-        rows = [np.arange(a, b) for a, b in zip(edges[:-1], edges[1:])]
+        rows = [np.arange(a, b) for a, b in itertools.pairwise(edges)]
     else:
         data = check_data(X, "X", n_features=model.n_features_in_)
         if subjects is None:

@@ -3,7 +3,6 @@
 import socket
 
 import numpy as np
-import pytest
 import torch
 import torch.distributed as dist
 import torch.multiprocessing as mp
@@ -11,8 +10,8 @@ import torch.multiprocessing as mp
 from mne_oivae import OIVAE
 from mne_oivae.datasets import make_bars
 
-PARAMS = dict(n_components=12, n_iter=150, batch_size=64, lr=2e-2, n_init=1, device="cpu",
-              verbose=False)
+PARAMS = {"n_components": 12, "n_iter": 150, "batch_size": 64, "lr": 2e-2, "n_init": 1,
+          "device": "cpu", "verbose": False}
 
 
 def _data():
@@ -47,8 +46,8 @@ def _rank(rank, world, port, out, cases):
 
 
 KEYS = ("random_state", "n_samples", "scale", "batch_size")
-SAME = dict(random_state=(0, 0), n_samples=(256, 256), scale=(1, 1),
-            batch_size=(PARAMS["batch_size"],) * 2)
+SAME = {"random_state": (0, 0), "n_samples": (256, 256), "scale": (1, 1),
+        "batch_size": (PARAMS["batch_size"],) * 2}
 
 
 def _spawn(tmp_path, cases):
@@ -70,10 +69,10 @@ def test_two_processes_fit_like_one(tmp_path):
 
 
 REFUSED = [
-    (dict(random_state=(0, 1)), "disagree on seeds"),
-    (dict(n_samples=(256, 200)), "disagree on data_shape"),
-    (dict(scale=(1, 2)), "disagree on data_scale"),
-    (dict(batch_size=(63, 63)), "cannot be shared equally by 2 processes"),
+    ({"random_state": (0, 1)}, "disagree on seeds"),
+    ({"n_samples": (256, 200)}, "disagree on data_shape"),
+    ({"scale": (1, 2)}, "disagree on data_scale"),
+    ({"batch_size": (63, 63)}, "cannot be shared equally by 2 processes"),
 ]
 
 

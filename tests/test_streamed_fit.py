@@ -20,8 +20,8 @@ def _bars():
 
 
 def _model(groups, **kwargs):
-    params = dict(n_components=8, groups=groups, n_iter=40, batch_size=64, n_init=2,
-                  random_state=0, verbose=False)
+    params = {"n_components": 8, "groups": groups, "n_iter": 40, "batch_size": 64,
+              "n_init": 2, "random_state": 0, "verbose": False}
     return OIVAE(**{**params, **kwargs})
 
 
@@ -113,7 +113,8 @@ def test_damaged_recording_resumes_from_checkpoint(reference, tmp_path, monkeypa
     monkeypatch.setattr(pipeline, "save_checkpoint", save_then_damage)
     model = _model(groups, n_iter=60)
     word = "truncated" if damage == "truncate" else "vanished"
-    with pytest.raises(RecordingError, match=rf"sub-01.npy (was )?{word} during the fit.*resume=True"):
+    with pytest.raises(RecordingError,
+                       match=rf"sub-01.npy (was )?{word} during the fit.*resume=True"):
         model.fit(fnames, checkpoint=checkpoint, checkpoint_every=4)
     monkeypatch.setattr(pipeline, "save_checkpoint", save)
     np.save(fnames[1], parts[1])  # restored

@@ -26,7 +26,7 @@ class DataParallel:
     def __init__(self):
         self.rank, self.world = dist.get_rank(), dist.get_world_size()
         if dist.get_backend() == "nccl":  # its collectives run on the current GPU
-            torch.cuda.set_device(int(os.environ.get("LOCAL_RANK", 0)))
+            torch.cuda.set_device(int(os.environ.get("LOCAL_RANK", "0")))
 
     @classmethod
     def current(cls):

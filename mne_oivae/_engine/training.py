@@ -513,7 +513,8 @@ def _chunk_trainer(layout, architecture, tasks, X, config, parallel, warm_start,
         for r, task in enumerate(tasks):
             network.init_from_data(r, X, None if task.rows is None else rows[r])
     else:
-        network.load_state_dict(network.internal_state([warm_start.canonical_state()] * len(tasks)))
+        start = warm_start.canonical_state()
+        network.load_state_dict(network.internal_state([start] * len(tasks)))
         trained = {id(network.W)} | {id(p) for p in network.encoder_parameters()
                                      if refit_encoder}
         for param in network.parameters():

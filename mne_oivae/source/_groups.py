@@ -15,8 +15,7 @@ from .._validation import check_int
 from ..groups import GroupSpec
 from ._envelope import amplitude_envelope, bandpass_epochs, check_band
 from ._leakage import symmetric_orthogonalize
-from ._stream import (ANY_STC, KINDS, CheckedStream, check_labels, check_stc,
-                      label_name)
+from ._stream import ANY_STC, KINDS, CheckedStream, check_labels, check_stc, label_name
 
 _LABEL_MODES = ("mean", "mean_flip", "pca_flip")
 _STANDARDIZE = ("features", "global", None)
