@@ -98,7 +98,7 @@ def fit_models(config, X, groups, settings, checkpointing=None):
              for seed in config.seeds]
     resume = None
     if checkpointing is not None and checkpointing.resume:
-        resume = load_checkpoint(checkpointing.fname, config, X_t.shape, len(tasks))
+        resume = load_checkpoint(checkpointing.fname, config, X_t.shape, len(tasks), scale)
         if resume is not None:
             logger.info(f"Resuming from {checkpointing.fname} at iteration "
                         f"{resume['state']['iteration']}")
@@ -113,7 +113,7 @@ def fit_models(config, X, groups, settings, checkpointing=None):
             if checkpointing is not None and (parallel is None or parallel.rank == 0) and (
                     trainer.iteration >= training.n_iter
                     or trainer.iteration % checkpointing.every < trainer.steps_per_epoch):
-                save_checkpoint(checkpointing.fname, trainer, config, histories)
+                save_checkpoint(checkpointing.fname, trainer, config, histories, scale)
 
         try:
             fits = train(layout, config.architecture, tasks, X_t, training,

@@ -197,12 +197,13 @@ class Recordings:
 
 
 def as_recordings(X):
-    """*X* as :class:`Recordings` if it is a list of recordings, a memmap or a path; else None.
+    """*X* as :class:`Recordings` if it is a list of recordings or a path; else None.
 
     A list whose items are 2-D (arrays, memmaps, h5py datasets) or paths is a
-    list of recordings; a list of rows is one array.
+    list of recordings; a list of rows is one array, and so is one memmap
+    (scikit-learn's convention; ``[memmap]`` is read from disk).
     """
-    if isinstance(X, (str, Path, np.memmap)):
+    if isinstance(X, (str, Path)):
         return Recordings([X])
     if isinstance(X, (list, tuple)) and len(X) and (
             isinstance(X[0], (str, Path)) or _ndim(X[0]) == 2):

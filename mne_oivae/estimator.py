@@ -137,7 +137,10 @@ class OIVAE(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
         noise, so their results differ.
     device : str
         ``"cpu"``, ``"cuda"`` (or ``"cuda:N"``), or ``"auto"`` (CUDA when
-        available).
+        available). When a ``torch.distributed`` process group of several
+        processes is set up (e.g. under ``torchrun``), :meth:`fit` is
+        data-parallel over it and ``"cuda"`` is the GPU of each process's
+        local rank (see the group-study page of the documentation).
     verbose : bool | str | int | None
         Log level of this estimator's methods (MNE's logger). ``None``
         (default) follows :func:`mne.set_log_level` and the

@@ -117,6 +117,9 @@ def test_damaged_recording_resumes_from_checkpoint(reference, tmp_path, monkeypa
                        match=rf"sub-01.npy (was )?{word} during the fit.*resume=True"):
         model.fit(fnames, checkpoint=checkpoint, checkpoint_every=4)
     monkeypatch.setattr(pipeline, "save_checkpoint", save)
+    np.save(fnames[1], 1.01 * parts[1])  # not the file the fit started with
+    with pytest.raises(ValueError, match="made on other data"):
+        model.fit(fnames, checkpoint=checkpoint, resume=True)
     np.save(fnames[1], parts[1])  # restored
     model.fit(fnames, checkpoint=checkpoint, resume=True)
     whole = _model(groups, n_iter=60).fit(X)
