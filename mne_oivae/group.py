@@ -173,7 +173,7 @@ def subject_maps(model, X, subjects=None, *, refit="loadings", n_iter=1000, lam=
     device = network.W.device
     tasks = [Task(seed, lam, torch.as_tensor(r, device=device)) for r in rows]
     with log_level(model.verbose if verbose is None else verbose):
-        logger.info(f"Refitting W of {len(rows)} subjects")
+        logger.info(f"Refitting the {refit} of {len(rows)} subjects")
         with Progress(n_iter * len(tasks), "subject maps") as progress:
             fits = train(network.layout, config.architecture, tasks,
                          model_rows(data, model.scale_, resolve_device(str(device))),
