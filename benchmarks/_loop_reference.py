@@ -122,6 +122,7 @@ class LoopTrainer(Trainer):
         self.model, self.X, self.config = model, X, config
         self.generator, self.generators, self.rows, self.n_replicas = (generator, [generator],
                                                                         None, 1)
+        self.parallel = None  # one process
         self.n_samples = X.shape[0]
         self.optimizer = torch.optim.Adam(
             [*model.encoder_parameters(), *model.generator_parameters(), *model.log_var],

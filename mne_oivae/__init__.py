@@ -2,8 +2,9 @@
 
 from importlib.metadata import PackageNotFoundError, version
 
-from . import datasets, metrics, presets, results, viz
+from . import datasets, group, metrics, presets, results, viz
 from ._io import FormatError
+from ._recordings import RecordingError
 from ._engine import DivergenceError
 from .estimator import OIVAE, NotFittedError, read_oivae
 from .groups import GroupSpec
@@ -19,8 +20,9 @@ except PackageNotFoundError:  # running from a source tree that is not installed
     __version__ = "0.0.0+unknown"
 
 __all__ = ["OIVAE", "OIVAECV", "GroupSpec", "read_oivae", "NotFittedError",
-           "DivergenceError", "FormatError", "stc_to_groups", "component_maps",
+           "DivergenceError", "FormatError", "RecordingError", "stc_to_groups", "component_maps",
            "save_component_maps", "top_groups", "group_interactions", "GroupedSource",
            "read_hcpmmp1_labels", "fsaverage_subjects_dir", "add_oivae_to_report", "datasets",
+           "group",
            "metrics", "presets", "results", "viz",
            "__version__"]

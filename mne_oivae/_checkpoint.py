@@ -14,7 +14,7 @@ import torch
 from ._io import arrays_under, read_state, write_state
 
 
-def save_checkpoint(fname, trainer, config, histories):
+def save_checkpoint(fname, trainer, config, histories, scale):
     """Write *trainer*'s state, the fit's configuration and histories so far (atomically).
 
     Parameters
@@ -24,6 +24,8 @@ def save_checkpoint(fname, trainer, config, histories):
     config : FitConfig
     histories : list of dict of list
         One per replica.
+    scale : float
+        The data's scale (:mod:`mne_oivae._units`): a fingerprint of the data.
     """
     state = trainer.state_dict()
     folders = {"network": state["network"],
@@ -37,11 +39,11 @@ def save_checkpoint(fname, trainer, config, histories):
             "batch_size": config.training.batch_size, "shape": list(trainer.X.shape),
             "n_replicas": trainer.n_replicas, "iteration": state["iteration"],
             "prox_t": state["prox_t"], "adam_step": state["adam_step"],
-            "histories": histories}
+            "histories": histories, "scale": scale}
     write_state(fname, "checkpoint", meta, arrays, overwrite=True)
 
 
-def load_checkpoint(fname, config, shape, n_replicas):
+def load_checkpoint(fname, config, shape, n_replicas, scale):
     """The state and histories to continue a run from checkpoint *fname*, if it exists.
 
     Returns
@@ -54,7 +56,7 @@ def load_checkpoint(fname, config, shape, n_replicas):
     ------
     ValueError
         If the checkpoint comes from a fit with other shapes of parameters,
-        replicas or data.
+        replicas or data, or from other data (another *scale*).
     """
     if not Path(fname).expanduser().is_file():
         return None
@@ -73,6 +75,10 @@ def load_checkpoint(fname, config, shape, n_replicas):
     if list(shape) != meta["shape"]:
         raise ValueError(f"checkpoint {fname} was made on data of shape "
                          f"{tuple(meta['shape'])}, got {tuple(shape)}")
+    if meta.get("scale", scale) != scale:
+        raise ValueError(f"checkpoint {fname} was made on other data (pooled standard "
+                         f"deviation {meta['scale']!r}, this data's is {scale!r}): resume "
+                         "on the data the fit started with")
     replicas = range(n_replicas)
 
     def per_replica(folder):

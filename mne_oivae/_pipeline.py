@@ -8,6 +8,7 @@ restarts trained together as the replicas of one engine run
 """
 
 import dataclasses
+import os
 from typing import NamedTuple
 
 import numpy as np
@@ -16,7 +17,10 @@ from mne.utils import logger
 
 from ._checkpoint import load_checkpoint, save_checkpoint
 from ._engine import CHUNK_BYTES, DivergenceError, Task, layout_for, train
+from ._engine.data import StreamedRows
+from ._engine.distributed import DataParallel
 from ._progress import Progress
+from ._recordings import RecordingError
 from ._units import fit_scale, to_model_units
 
 # Fewer observations leave the noise variances undefined.
@@ -60,9 +64,11 @@ def fit_models(config, X, groups, settings, checkpointing=None):
     Parameters
     ----------
     config : FitConfig
-    X : ndarray, shape (n_samples, n_features)
+    X : ndarray, shape (n_samples, n_features) | Recordings
         Validated data, in any units: the models see it divided by its
-        pooled standard deviation (:mod:`mne_oivae._units`).
+        pooled standard deviation (:mod:`mne_oivae._units`). Recordings
+        (:class:`~mne_oivae._recordings.Recordings`) are read a minibatch at a
+        time, with the same result as their concatenation in memory.
     groups : GroupSpec
     settings : list of Setting
     checkpointing : Checkpointing | None
@@ -76,9 +82,15 @@ def fit_models(config, X, groups, settings, checkpointing=None):
     DivergenceError
         With ``fits`` holding every setting's best fit at its last finite state.
     """
-    config = _fitted_batch(config, X, settings)
+    config = fitted_batch(config, X, settings)
     scale = fit_scale(X)
-    X_t = torch.from_numpy(to_model_units(X, scale)).to(resolve_device(config.device))
+    parallel = DataParallel.current()
+    if parallel is not None:
+        parallel.check_same(data_shape=tuple(X.shape), data_scale=scale, seeds=config.seeds,
+                            settings=[(s.lam, None if s.rows is None else len(s.rows))
+                                      for s in settings],
+                            configuration=repr(config))
+    X_t = model_rows(X, scale, resolve_device(config.device, parallel))
     training = config.training
     layout = layout_for(groups.indices, config.architecture,
                         training.batch_size * training.mc_samples)
@@ -86,7 +98,7 @@ def fit_models(config, X, groups, settings, checkpointing=None):
              for seed in config.seeds]
     resume = None
     if checkpointing is not None and checkpointing.resume:
-        resume = load_checkpoint(checkpointing.fname, config, X_t.shape, len(tasks))
+        resume = load_checkpoint(checkpointing.fname, config, X_t.shape, len(tasks), scale)
         if resume is not None:
             logger.info(f"Resuming from {checkpointing.fname} at iteration "
                         f"{resume['state']['iteration']}")
@@ -98,15 +110,18 @@ def fit_models(config, X, groups, settings, checkpointing=None):
 
         def on_epoch(trainer, histories, n_done):
             progress.to(n_done)
-            if checkpointing is not None and (
+            if checkpointing is not None and (parallel is None or parallel.rank == 0) and (
                     trainer.iteration >= training.n_iter
                     or trainer.iteration % checkpointing.every < trainer.steps_per_epoch):
-                save_checkpoint(checkpointing.fname, trainer, config, histories)
+                save_checkpoint(checkpointing.fname, trainer, config, histories, scale)
 
         try:
             fits = train(layout, config.architecture, tasks, X_t, training,
                          on_epoch=on_epoch, resume=resume,
-                         chunk_bytes=None if checkpointing is not None else CHUNK_BYTES)
+                         chunk_bytes=None if checkpointing is not None else CHUNK_BYTES,
+                         parallel=parallel)
+        except RecordingError as err:
+            raise RecordingError(f"{err}. {_resume_hint(checkpointing)}") from None
         except DivergenceError as err:
             restored = None if err.fits is None else _best_per_setting(
                 err.fits, len(config.seeds))
@@ -120,7 +135,25 @@ def fit_models(config, X, groups, settings, checkpointing=None):
     return Fits(_best_per_setting(fits, len(config.seeds)), scale)
 
 
-def _fitted_batch(config, X, settings):
+def _resume_hint(checkpointing):
+    if checkpointing is None:
+        return ("Fit with checkpoint=fname to be able to continue a fit after such an "
+                "error")
+    return (f"The fit's state at its last checkpoint is in {checkpointing.fname}: restore "
+            f"the recording and call fit again with checkpoint={str(checkpointing.fname)!r}, "
+            "resume=True to continue from there (the result is the same as that of an "
+            "uninterrupted fit)")
+
+
+def model_rows(X, scale, device):
+    """*X* in model units on *device*: one tensor, or a reader of recordings on disk."""
+    if isinstance(X, np.ndarray):
+        return torch.from_numpy(to_model_units(X, scale)).to(device)
+    return StreamedRows(X.shape, lambda start, stop: to_model_units(X[start:stop], scale),
+                        lambda idx: to_model_units(X.take(idx), scale), device)
+
+
+def fitted_batch(config, X, settings):
     """*config*, with minibatches of at most the smallest setting's training rows.
 
     Replicas share one minibatch size. Raises ValueError when a setting has
@@ -156,10 +189,16 @@ def _best_per_setting(fits, n_init):
     return best
 
 
-def resolve_device(device):
-    """The torch device of the ``device`` parameter (``"auto"``: CUDA when available)."""
+def resolve_device(device, parallel=None):
+    """The torch device of the ``device`` parameter (``"auto"``: CUDA when available).
+
+    In a data-parallel fit (*parallel*), ``"cuda"`` is the GPU of the process's
+    local rank (``LOCAL_RANK``, set by ``torchrun``).
+    """
     if device == "auto":
-        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+        device = "cuda" if torch.cuda.is_available() else "cpu"
+    if device == "cuda" and parallel is not None:
+        device = f"cuda:{os.environ.get('LOCAL_RANK', '0')}"
     try:
         dev = torch.device(device)
     except RuntimeError:

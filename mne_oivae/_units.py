@@ -32,7 +32,10 @@ def fit_scale(X):
     """
     rows = max(1, _ROWS // max(1, X.shape[1]))
     blocks = range(0, X.shape[0], rows)
-    peak = max(float(np.abs(X[i:i + rows]).max()) for i in blocks)
+    peak = float(np.max([np.abs(X[i:i + rows]).max() for i in blocks]))
+    if not np.isfinite(peak):  # only data streamed from disk gets here unchecked
+        raise ValueError("X holds NaN or infinite values; remove or interpolate them "
+                         "before fitting")
     if peak == 0:
         raise ValueError("X is all zeros: there is nothing to model")
     mean = sum(_float64(X[i:i + rows], peak).sum(0) for i in blocks) / X.shape[0]

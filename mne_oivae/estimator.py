@@ -15,6 +15,7 @@ from ._config import fit_config, params_from_json, params_to_json, seed_sequence
 from ._engine import DivergenceError, Network, layout_for
 from ._io import arrays_under, read_state, write_state
 from ._progress import log_level
+from ._recordings import as_recordings
 from ._pipeline import Checkpointing, Fit, Setting, fit_models, resolve_device
 from ._units import log_jacobian, to_data_units, to_model_units
 from ._validation import check_data, check_finite, check_int
@@ -137,7 +138,10 @@ class OIVAE(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
         noise, so their results differ.
     device : str
         ``"cpu"``, ``"cuda"`` (or ``"cuda:N"``), or ``"auto"`` (CUDA when
-        available).
+        available). When a ``torch.distributed`` process group of several
+        processes is set up (e.g. under ``torchrun``), :meth:`fit` is
+        data-parallel over it and ``"cuda"`` is the GPU of each process's
+        local rank (see the group-study page of the documentation).
     verbose : bool | str | int | None
         Log level of this estimator's methods (MNE's logger). ``None``
         (default) follows :func:`mne.set_log_level` and the
@@ -272,10 +276,15 @@ class OIVAE(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
 
         Parameters
         ----------
-        X : array-like, shape (n_samples, n_features)
+        X : array-like, shape (n_samples, n_features) | list
             Observations, in any units: the model sees them divided by their
             standard deviation pooled over features (``scale_``), as a float32
-            copy.
+            copy. Data too large for memory can be a list of recordings (one
+            per subject or run), each a 2-D array, :class:`numpy.memmap`,
+            path to a ``.npy`` file or :class:`h5py.Dataset`, all with the same
+            features: they are read a minibatch at a time and fitted exactly
+            as their concatenation along rows would be (bit-identical for the
+            same seed). See :mod:`mne_oivae.group`.
         y : None
             Ignored (scikit-learn's unsupervised convention). The feature
             groups are the ``groups`` parameter of the estimator.
@@ -341,9 +350,20 @@ class OIVAE(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
     def _validate_X(self, X, reset):
         """*X* as a finite float array, with scikit-learn's checks and messages.
 
+        With *reset*, a list of recordings (:func:`~mne_oivae._recordings.as_recordings`)
+        becomes :class:`~mne_oivae._recordings.Recordings`, read from disk later.
+
         float32 stays float32; anything else becomes float64, whose range any
         units fit in (the model's float32 copy is made in its units).
         """
+        recordings = as_recordings(X)
+        if recordings is not None:
+            if not reset:
+                raise TypeError(f"{type(X).__name__} of recordings given where one array "
+                                "is needed: pass the recordings one at a time")
+            self.n_features_in_ = recordings.shape[1]
+            self.__dict__.pop("feature_names_in_", None)
+            return recordings  # checked for finite values while its scale is computed
         if isinstance(X, torch.Tensor):
             X = X.detach().cpu().numpy()
         elif isinstance(getattr(X, "X", None), np.ndarray):  # GroupedSource, MocapTrials

@@ -15,6 +15,7 @@ from sklearn.model_selection import GroupKFold, check_cv
 from mne.utils import _validate_type
 
 from ._pipeline import Setting
+from ._recordings import Recordings
 from ._validation import check_float
 from .estimator import OIVAE, check_X, fit_clones
 
@@ -106,6 +107,8 @@ def fit_cv_folds(model, X, cv=5, *, epochs=None):
         are near-copies of each other.
     epochs : array-like, shape (n_samples,) | None
         Epoch (trial, recording) of every row: folds keep epochs whole.
+        ``None`` with a list of recordings (subjects): folds keep every
+        recording whole.
 
     Returns
     -------
@@ -134,8 +137,13 @@ def fit_cv_folds(model, X, cv=5, *, epochs=None):
 
 
 def cv_splits(X, cv, epochs=None):
-    """(train, test) rows of every fold of *cv*; see :func:`fit_cv_folds`."""
+    """(train, test) rows of every fold of *cv*; see :func:`fit_cv_folds`.
+
+    Recordings (a list given to fit) without *epochs* keep every recording whole.
+    """
     n_samples = len(X)
+    if epochs is None and isinstance(X, Recordings):
+        epochs = X.recording_ids()
     if epochs is not None:
         epochs = np.asarray(epochs)
         if epochs.shape != (n_samples,):

@@ -140,11 +140,14 @@ class OIVAECV(TransformerMixin, BaseEstimator):
 
         Parameters
         ----------
-        X : array-like, shape (n_samples, n_features)
+        X : array-like, shape (n_samples, n_features) | list
         y : None
             Ignored.
         epochs : array-like, shape (n_samples,) | None
             Epoch (trial, recording) of every row: folds keep epochs whole.
+            ``None`` with a list of recordings (one per subject, as for
+            :meth:`OIVAE.fit <mne_oivae.OIVAE.fit>`): folds leave whole
+            subjects out (:func:`mne_oivae.group.subject_ids`).
 
         Returns
         -------

@@ -81,7 +81,7 @@ def _stcs(src, n_epochs=3, n_times=400, sfreq=100.0, seed=0):
                                1 / sfreq, subject="fsaverage") for _ in range(n_epochs)]
 
 
-def test_stc_to_groups_options(src_ico3, hcp_labels):  # noqa: F811
+def test_stc_to_groups_options(src_ico3, hcp_labels, tmp_path):  # noqa: F811
     stcs = _stcs(src_ico3)
     plain = stc_to_groups(stcs, hcp_labels, src=src_ico3, verbose=False)
     corr = np.corrcoef(plain.X.T)
@@ -93,6 +93,11 @@ def test_stc_to_groups_options(src_ico3, hcp_labels):  # noqa: F811
                         envelope=(8, 12), decim=5, verbose=False)
     assert env.X.shape == (3 * 80, len(hcp_labels)) and env.X.dtype == np.float32
     np.testing.assert_array_equal(env.epochs, np.repeat([0, 1, 2], 80))
+    on_disk = stc_to_groups(stcs, hcp_labels, src=src_ico3, orthogonalize=True,
+                            envelope=(8, 12), decim=5, fname=tmp_path / "env.npy",
+                            verbose=False)  # computed in memory, then written
+    np.testing.assert_array_equal(np.load(tmp_path / "env.npy"), env.X)
+    np.testing.assert_array_equal(on_disk.epochs, env.epochs)
     with pytest.raises(ValueError, match="Nyquist"):
         stc_to_groups(stcs, hcp_labels, src=src_ico3, envelope=(30, 60))
     with pytest.raises(ValueError, match="pass envelope"):

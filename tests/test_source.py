@@ -177,3 +177,29 @@ def test_read_hcpmmp1_labels(subjects_dir, hcp_labels, monkeypatch, tmp_path):  
         read_hcpmmp1_labels(tmp_path)
     with pytest.raises(TypeError, match="accept"):
         read_hcpmmp1_labels(tmp_path, accept="yes")
+
+
+@pytest.mark.parametrize("mode", ["mean", "vertices"])
+def test_grouped_source_written_to_disk(meg_stc, hcp_labels, tmp_path, mode):  # noqa: F811
+    from mne_oivae._recordings import Recordings
+
+    stcs = _epochs(meg_stc.copy().crop(0, 0.04), 7)
+    in_memory = stc_to_groups(stcs, hcp_labels, mode=mode, standardize="global")
+    fname = tmp_path / "sub-01.npy"
+    on_disk = stc_to_groups(iter(stcs), hcp_labels, mode=mode, standardize="global",
+                            fname=fname)
+    assert isinstance(on_disk.X, np.memmap) and not on_disk.X.flags.writeable
+    assert str(on_disk.X.filename) == str(fname)
+    np.testing.assert_array_equal(np.load(fname), in_memory.X)
+    np.testing.assert_array_equal(on_disk.scale_, in_memory.scale_)
+    np.testing.assert_array_equal(on_disk.epochs, in_memory.epochs)
+    assert [p.name for p in tmp_path.iterdir()] == ["sub-01.npy"]  # no temporary left
+    recordings = Recordings([on_disk.X, fname])  # read back by offset, not mapped
+    np.testing.assert_array_equal(recordings[:], np.concatenate([in_memory.X] * 2))
+    with pytest.raises(FileExistsError, match="overwrite=True"):
+        stc_to_groups(stcs, hcp_labels, mode=mode, fname=fname)
+    with pytest.raises(ValueError, match="must end with .npy"):
+        stc_to_groups(stcs, hcp_labels, mode=mode, fname=tmp_path / "x.h5")
+    with pytest.raises(ValueError, match="empty generator"):
+        stc_to_groups(iter([]), hcp_labels, mode=mode, fname=tmp_path / "empty.npy")
+    assert not (tmp_path / "empty.npy").exists()

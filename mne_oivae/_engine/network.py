@@ -429,16 +429,14 @@ class Network(nn.Module):
         """Start a replica's output bias at the data mean and its noise at the data variance.
 
         The noise floor is :data:`NOISE_FLOOR` times the mean feature variance.
-        *X* is in the caller's feature order; *rows* (a tensor of row indices,
-        or ``None`` for all) are the replica's training rows.
+        *X* is a row source (:mod:`mne_oivae._engine.data`) in the caller's
+        feature order; *rows* (a tensor of row indices, or ``None`` for all)
+        are the replica's training rows.
         """
         mean = torch.zeros(X.shape[1], dtype=torch.float64, device=X.device)
         sq = torch.zeros_like(mean)
         size = max(1, 2**20 // X.shape[1])  # float64 temporaries stay small
-        chunks = X.split(size) if rows is None else (
-            X.index_select(0, block) for block in torch.as_tensor(rows, device=X.device)
-            .split(size))
-        for chunk in chunks:
+        for chunk in X.blocks(size, rows):
             mean += chunk.sum(0, dtype=torch.float64)
             sq += chunk.double().pow(2).sum(0)
         n = X.shape[0] if rows is None else len(rows)

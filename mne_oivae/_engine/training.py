@@ -34,6 +34,7 @@ from typing import NamedTuple
 
 import torch
 
+from .data import as_rows
 from .kernels import reparameterise
 from .layout import Padder
 from .network import Network
@@ -140,9 +141,10 @@ class Trainer:
     Parameters
     ----------
     network : Network
-    X : torch.Tensor, (n_samples, n_features)
-        Data in the caller's feature order, on the network's device. Minibatches
-        are gathered from it by index; it is never copied whole.
+    X : torch.Tensor, (n_samples, n_features) | row source
+        Data in the caller's feature order, on the network's device, or a row
+        source (:mod:`~mne_oivae._engine.data`) that reads it from elsewhere.
+        Minibatches are gathered from it by index; it is never copied whole.
     config : TrainConfig
         Settings shared by all replicas (``config.lam`` is ignored in favour of *lams*).
     seeds : sequence of int
@@ -152,10 +154,14 @@ class Trainer:
     rows : list of Tensor of int | None
         Per replica: the rows of X it trains on (``None``: all). Every replica
         must have the same number of steps per epoch (see :func:`train`).
+    parallel : DataParallel | None
+        Ranks that share every minibatch and average their gradients
+        (:mod:`~mne_oivae._engine.distributed`); ``None``: this process alone.
     """
 
-    def __init__(self, network, X, config, seeds, lams, rows=None):
-        self.network, self.X, self.config = network, X, config
+    def __init__(self, network, X, config, seeds, lams, rows=None, parallel=None):
+        self.X = X = as_rows(X)
+        self.network, self.config, self.parallel = network, config, parallel
         self.n_replicas = network.n_replicas
         self.generators = [torch.Generator(device=X.device).manual_seed(int(seed))
                            for seed in seeds]
@@ -194,10 +200,11 @@ class Trainer:
         """
         n, reps = len(idx) // self.n_replicas, self.config.mc_samples
         if self._buffers is None or self._buffers[0].shape[0] != len(idx):
-            self._buffers = (self.X.new_empty(len(idx), self.X.shape[1]),
-                             self.X.new_empty(n * reps, self.network.n_padded))
+            like = {"dtype": self.X.dtype, "device": self.X.device}
+            self._buffers = (torch.empty(len(idx), self.X.shape[1], **like),
+                             torch.empty(n * reps, self.network.n_padded, **like))
         xb, padded = self._buffers
-        torch.index_select(self.X, 0, idx, out=xb)
+        self.X.take(idx, xb)
         self.padder(xb.view(n, -1), padded[:n])
         for rep in range(1, reps):
             padded[rep * n:(rep + 1) * n].copy_(padded[:n])
@@ -218,15 +225,21 @@ class Trainer:
         return self.network.expected_log_likelihood(padded, z), kl
 
     def _noise(self, head):
-        """Standard normal draws for :func:`reparameterise`, ([R,] mc_samples, n, K)."""
+        """Standard normal draws for :func:`reparameterise`, ([R,] mc_samples, n, K).
+
+        Data-parallel ranks draw the whole minibatch's noise and use their rows'.
+        """
         *lead, n, k2 = head.shape  # no replica dimension for one replica
-        shape = (*lead, self.config.mc_samples, n, k2 // 2)
+        world = 1 if self.parallel is None else self.parallel.world
+        shape = (*lead, self.config.mc_samples, n * world, k2 // 2)
         if self._eps is None or self._eps.shape != shape:
             self._eps = head.new_empty(shape)
         for eps, generator in zip(self._eps.view(self.n_replicas, *shape[-3:]),
                                   self.generators):
             torch.randn(shape[-3:], generator=generator, out=eps)
-        return self._eps
+        if world == 1:
+            return self._eps
+        return self._eps[..., self.parallel.shard(n * world), :]
 
     def current_lam(self):
         """Group-lasso strength of every group of W now, (R * G, 1, 1) (0.0 at first)."""
@@ -259,7 +272,7 @@ class Trainer:
         for step in range(n_steps):
             record[step] = self.step(order[step], 0.1 if self.iteration < cfg.warmup else 1.0)
             self.iteration += 1
-        return record
+        return record if self.parallel is None else self.parallel.average(record)
 
     def _epoch_order(self):
         """(steps_per_epoch, batch_size * R): step s's rows, R per minibatch row."""
@@ -272,13 +285,22 @@ class Trainer:
         return torch.stack(orders, 1).view(self.steps_per_epoch, -1)
 
     def step(self, idx, std_multiplier):
-        """One iteration on the rows *idx* of X; returns (R, 2) (rec, kl) without a graph."""
+        """One iteration on the rows *idx* of X; returns (R, 2) (rec, kl) without a graph.
+
+        Data-parallel ranks compute their share of the minibatch and average
+        the gradients before the (identical) updates.
+        """
+        if self.parallel is not None:
+            rows = idx.view(-1, self.n_replicas)
+            idx = rows[self.parallel.shard(len(rows))].reshape(-1)
         rec, kl = self.terms(self.minibatch(idx), std_multiplier)
         weight = self.kl_weight()
         loss = (kl if weight == 1.0 else weight * kl) - rec
         self.optimizer.zero_grad(set_to_none=True)
         self.network.W.grad = None
         loss.sum().backward()
+        if self.parallel is not None:
+            self.parallel.average_gradients(self.network.parameters())
         self.optimizer.step()
         self.prox.step(self.current_lam())
         return torch.stack([rec.detach(), kl.detach().expand_as(rec)], -1)
@@ -401,7 +423,7 @@ class Task(NamedTuple):
 
 
 def train(layout, architecture, tasks, X, config, *, on_epoch=None, resume=None,
-          chunk_bytes=CHUNK_BYTES):
+          chunk_bytes=CHUNK_BYTES, parallel=None, warm_start=None, refit_encoder=False):
     """Fit one model per task, many at a time, each as a fit of its own would.
 
     Tasks with the same number of steps per epoch train together as the
@@ -415,7 +437,7 @@ def train(layout, architecture, tasks, X, config, *, on_epoch=None, resume=None,
     layout : GroupLayout
     architecture : Architecture
     tasks : list of Task
-    X : torch.Tensor, (n_samples, n_features)
+    X : torch.Tensor, (n_samples, n_features) | row source
     config : TrainConfig
         Settings shared by all tasks (``config.lam`` is not used).
     on_epoch : callable | None
@@ -428,6 +450,15 @@ def train(layout, architecture, tasks, X, config, *, on_epoch=None, resume=None,
     chunk_bytes : int | None
         Scratch memory allowed to one chunk; ``None``: all tasks in one chunk
         (tasks must then have the same number of steps per epoch).
+    parallel : DataParallel | None
+        Share every minibatch among these ranks (see :class:`Trainer`).
+    warm_start : Network | None
+        A fitted network (one replica): every task starts from it and trains
+        W alone (and the encoder with *refit_encoder*), all other parameters
+        fixed (per-subject maps of a group model). ``None``: fresh networks,
+        all parameters trained.
+    refit_encoder : bool
+        With *warm_start*, train the encoder too.
 
     Returns
     -------
@@ -440,6 +471,7 @@ def train(layout, architecture, tasks, X, config, *, on_epoch=None, resume=None,
         When a replica diverges. If its chunk holds all tasks, ``fits`` are
         the replicas at their last finite epoch.
     """
+    X = as_rows(X)
     steps = [max(1, (X.shape[0] if t.rows is None else len(t.rows)) // config.batch_size)
              for t in tasks]
     chunk = len(tasks)
@@ -455,7 +487,7 @@ def train(layout, architecture, tasks, X, config, *, on_epoch=None, resume=None,
         for start in range(0, len(same), chunk):
             members = same[start:start + chunk]
             trainer = _chunk_trainer(layout, architecture, [tasks[i] for i in members],
-                                     X, config)
+                                     X, config, parallel, warm_start, refit_encoder)
             histories = [{} for _ in members]
             if resume is not None:
                 trainer.load_state_dict(resume["state"])
@@ -477,14 +509,24 @@ def train(layout, architecture, tasks, X, config, *, on_epoch=None, resume=None,
     return fits
 
 
-def _chunk_trainer(layout, architecture, tasks, X, config):
+def _chunk_trainer(layout, architecture, tasks, X, config, parallel, warm_start,
+                   refit_encoder):
     network = Network(layout, architecture, [t.seed for t in tasks]).to(X.device, X.dtype)
     rows = None if all(t.rows is None for t in tasks) else [
         torch.arange(X.shape[0], device=X.device) if t.rows is None
         else torch.as_tensor(t.rows, device=X.device) for t in tasks]
-    for r, task in enumerate(tasks):
-        network.init_from_data(r, X, None if task.rows is None else rows[r])
-    return Trainer(network, X, config, [t.seed for t in tasks], [t.lam for t in tasks], rows)
+    if warm_start is None:
+        for r, task in enumerate(tasks):
+            network.init_from_data(r, X, None if task.rows is None else rows[r])
+    else:
+        start = warm_start.canonical_state()
+        network.load_state_dict(network.internal_state([start] * len(tasks)))
+        trained = {id(network.W)} | {id(p) for p in network.encoder_parameters()
+                                     if refit_encoder}
+        for param in network.parameters():
+            param.requires_grad_(id(param) in trained)  # Adam skips the others
+    return Trainer(network, X, config, [t.seed for t in tasks], [t.lam for t in tasks], rows,
+                   parallel)
 
 
 def _split(network, histories):

@@ -2,6 +2,7 @@
 
 import itertools
 from dataclasses import dataclass, field
+from pathlib import Path
 from types import GeneratorType
 
 import mne
@@ -9,12 +10,13 @@ import numpy as np
 from mne.utils import _check_option, _validate_type, logger, verbose
 
 from .._docs import fill_doc
+from .._io import atomic_write, check_writable
+from .._npy_rows import NpyRowWriter
 from .._validation import check_band, check_int
 from ..groups import GroupSpec
 from ._envelope import amplitude_envelope, bandpass_epochs
 from ._leakage import symmetric_orthogonalize
-from ._stream import (ANY_STC, KINDS, CheckedStream, check_labels, check_stc,
-                      label_name)
+from ._stream import ANY_STC, KINDS, CheckedStream, check_labels, check_stc, label_name
 
 _LABEL_MODES = ("mean", "mean_flip", "pca_flip")
 _STANDARDIZE = ("features", "global", None)
@@ -35,6 +37,9 @@ class GroupedSource:
     X : ndarray of float32, shape (n_samples, n_features)
         Standardised data: every time point of every source estimate is a row,
         in input order. ``inverse_transform(X)`` gives the source amplitudes.
+        With ``stc_to_groups(..., fname=...)``, a read-only
+        :class:`numpy.memmap` of that ``.npy`` file (``X.filename``), which
+        ``OIVAE.fit`` reads from disk when given in a list of recordings.
     groups : GroupSpec
         One group per label, named by ``label.name`` (or the atlas region
         name). In the label modes every group is one feature (the label time
@@ -159,7 +164,7 @@ class GroupedSource:
 @fill_doc
 def stc_to_groups(stcs, labels, *, mode="mean_flip", src=None, atlas=None,
                   orthogonalize=False, envelope=None, decim=1, standardize="features",
-                  verbose=None):
+                  fname=None, overwrite=False, verbose=None):
     """Turn source estimates and labels into grouped data for oi-VAE.
 
     Every time point of every source estimate is one observation, as in the
@@ -224,6 +229,17 @@ def stc_to_groups(stcs, labels, *, mode="mean_flip", src=None, atlas=None,
         divides all by one pooled standard deviation, keeping the relative
         amplitudes of features; ``None`` keeps ``Y`` as is. Undo it with
         :meth:`GroupedSource.inverse_transform`.
+    fname : path-like | None
+        A ``.npy`` file to write the features to, one subject (recording) per
+        file for a group study: the rows go to disk as they are extracted and
+        are standardised there, so the data is never held in memory whole
+        (except through leakage correction and envelopes, which need all time
+        points of the recording at once), and ``X`` is a read-only memory map
+        of the file. ``OIVAE(...).fit([file_1, file_2, ...])`` then fits the
+        subjects a minibatch at a time (see :mod:`mne_oivae.group`). ``None``
+        (default): ``X`` is in memory.
+    overwrite : bool
+        Replace an existing ``fname``.
     %(verbose)s
 
     Returns
@@ -269,6 +285,11 @@ def stc_to_groups(stcs, labels, *, mode="mean_flip", src=None, atlas=None,
         raise ValueError(f"decim={decim} down-samples envelopes: pass envelope=(low, "
                          "high) too, or decimate the estimates yourself after a low-pass")
     labels = check_labels(labels)
+    if fname is not None:
+        _validate_type(fname, "path-like", "fname")
+        fname = check_writable(Path(fname).expanduser(), overwrite)
+        if fname.suffix != ".npy":
+            raise ValueError(f"fname must end with .npy, got {fname.name!r}")
     known_total = None
     if isinstance(stcs, (list, tuple)):
         if len(stcs) == 0:
@@ -294,16 +315,22 @@ def stc_to_groups(stcs, labels, *, mode="mean_flip", src=None, atlas=None,
         blocks = (stc.data[stream.feature_rows].T for stc in stream)
     else:
         blocks = _label_blocks(stream, labels, src, mode)
+    in_memory = fname is None or orthogonalize or envelope is not None
     with mne.utils.use_log_level(False):  # MNE logs one line per estimate
-        Y = _fill(blocks, known_total)
+        if in_memory:
+            Y = _fill(blocks, known_total)
+        else:
+            Y, mean, scale = _standardized_file(fname, blocks, standardize)
     if stream.n_stcs == 0:
-        raise ValueError("stcs is an empty generator; it must yield at least one "
-                         "SourceEstimate")
+        raise _no_estimates()
     epochs = np.repeat(np.arange(stream.n_stcs), stream.n_times)
     if orthogonalize or envelope is not None:
         Y, epochs = _leakage_and_envelope(Y, epochs, 1.0 / stream.last.tstep,
                                           orthogonalize, envelope, decim)
-    mean, scale = _standardize_inplace(Y, standardize)
+    if fname is None:
+        mean, scale = _standardize_inplace(Y, standardize)
+    elif in_memory:
+        Y, mean, scale = _standardized_file(fname, [Y], standardize)
     names = [label_name(label) for label in labels]
     if mode == "vertices":
         groups = GroupSpec.from_sizes([len(r) for r in stream.group_rows], names=names)
@@ -316,6 +343,32 @@ def stc_to_groups(stcs, labels, *, mode="mean_flip", src=None, atlas=None,
                          vertices=stream.vertices, subject=stream.subject,
                          epochs=epochs,
                          group_rows=stream.group_rows, mean_=mean, scale_=scale)
+
+
+def _standardized_file(fname, blocks, standardize):
+    """Write *blocks* to the .npy *fname* and standardise them there.
+
+    Returns a read-only memory map of the file and the standardisation's mean
+    and scale; nothing is written when there are no blocks.
+    """
+    with atomic_write(fname) as tmp:
+        with open(tmp, "wb") as fid:
+            writer = NpyRowWriter(fid)
+            for block in blocks:
+                writer.write(block)
+            if writer.n_features is None:
+                raise _no_estimates()
+            writer.finish()
+        Y = np.load(tmp, mmap_mode="r+")
+        mean, scale = _standardize_inplace(Y, standardize)
+        Y.flush()
+        del Y
+    return np.load(fname, mmap_mode="r"), mean, scale
+
+
+def _no_estimates():
+    return ValueError("stcs is an empty generator; it must yield at least one "
+                      "SourceEstimate")
 
 
 def _leakage_and_envelope(Y, epochs, sfreq, orthogonalize, band, decim):
