@@ -291,9 +291,9 @@ print(f"report: {len(report.get_contents()[0])} sections, saved to "
 # carries a visual response depends on the random start (see above), and
 # nothing here can test a nonlinear interaction between regions: the deep
 # generators of :data:`~mne_oivae.presets.MEG_REGIONS_DEEP` overfit these 424
-# observations (held-out score -65.8 at lam 0.5, the largest candidate, down to
-# -205 at 0.005, against -63.6 for the affine model above; no component pruned
-# at any lam), so this tutorial keeps the affine
+# observations (held-out score -183 at lam 0.1, the largest candidate, down to
+# -291 at 0.005, against -63.6 for the affine model above; no component pruned;
+# OIVAECV with the same four folds, seed 0), so this tutorial keeps the affine
 # :data:`~mne_oivae.presets.MEG_REGIONS`. For networks
 # in the sense of the oi-VAE paper, use many epochs or continuous data
 # (:func:`mne.minimum_norm.apply_inverse_epochs` or ``apply_inverse_raw``),
