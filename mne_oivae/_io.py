@@ -19,8 +19,11 @@ import numpy as np
 FORMAT = "mne-oivae"
 # 3: the module's canonical state (OIVAEModule.canonical_state), independent of the
 # size buckets; 4: and the data's scale (OIVAE.scale_; a version-3 model was fitted
-# on the data as given, scale 1). 1 and 2 were development formats, never released
-FORMAT_VERSION = 4
+# on the data as given, scale 1); 5: and the likelihood (``likelihood``, ``dof``
+# and a learned ``log_dof``; a version-3 or 4 model is Gaussian), so that an older
+# mne-oivae refuses a Student-t model by its version instead of misreading it.
+# 1 and 2 were development formats, never released
+FORMAT_VERSION = 5
 OLDEST_READ_VERSION = 3
 _HDF5_MAGIC = b"\x89HDF\r\n\x1a\n"
 _ALLOWED_KINDS = "fiub"
@@ -67,10 +70,18 @@ def atomic_write(fname):
         yield tmp
         with open(tmp, "rb+") as fh:
             os.fsync(fh.fileno())
+        os.chmod(tmp, _new_file_mode())  # mkstemp's 0600 would hide it from the lab
         os.replace(tmp, fname)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def _new_file_mode():
+    """The permissions ``open(fname, "w")`` would give a new file (0666 less the umask)."""
+    umask = os.umask(0)
+    os.umask(umask)
+    return 0o666 & ~umask
 
 
 def write_state(fname, kind, meta, arrays, *, overwrite=False):

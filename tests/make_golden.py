@@ -10,7 +10,9 @@ change that breaks files written before it (a new layout of the saved state, a
 renamed parameter) fails CI. Regenerate only with a deliberate file format
 change, and say so in the changelog. The files of :data:`MODELS` are of format 3,
 the oldest still read (models fitted on the data as given, before
-``OIVAE.scale_``), and are no longer written; :data:`SCALED` is of format 4::
+``OIVAE.scale_``), and are no longer written; :data:`SCALED` is of format 4 (a
+Gaussian model with its ``scale_``), also kept as written; :data:`CURRENT` is of
+format 5 (a Student-t model, its likelihood saved with it)::
 
     python tests/make_golden.py
 """
@@ -35,8 +37,12 @@ MODELS = {
     "identity": dict(group_latent_dim=None),
 }
 #: Format 4: a model fitted on the data in other units (times :data:`UNITS`), its
-#: ``scale_`` saved with it.
+#: ``scale_`` saved with it; written by an earlier version and kept as it is.
 SCALED = {"scaled": dict(group_latent_dim=2, generator_hidden=(4,), encoder_hidden=(3,))}
+#: Format 5, the current one: a Student-t model (learned degrees of freedom) on
+#: the data in other units.
+CURRENT = {"student_t": dict(group_latent_dim=2, generator_hidden=(4,), encoder_hidden=(3,),
+                             likelihood="student_t")}
 UNITS = 1e-9
 
 
@@ -45,7 +51,7 @@ def golden_data(name="hidden"):
     rng = np.random.default_rng(0)
     X = (rng.standard_normal((64, 3)) @ rng.standard_normal((3, 12))
          + 0.3 * rng.standard_normal((64, 12))).astype(np.float32)
-    return X * np.float32(UNITS) if name in SCALED else X
+    return X * np.float32(UNITS) if name in SCALED or name in CURRENT else X
 
 
 def outputs(model, X):
@@ -58,7 +64,7 @@ def outputs(model, X):
 def main():
     network.bucket_cost_for = lambda n_rows, out_width: WRITTEN_BUCKET_COST
     GOLDEN.mkdir(parents=True, exist_ok=True)
-    for name, params in SCALED.items():  # the current format's files only
+    for name, params in CURRENT.items():  # the current format's files only
         X = golden_data(name)
         model = OIVAE(n_components=3, lam=0.1, groups=GROUPS, n_iter=40, batch_size=16,
                       n_init=1, random_state=0, verbose=False, **params).fit(X)

@@ -21,10 +21,10 @@ from mne_oivae._engine import network
 from mne_oivae._io import FORMAT_VERSION, OLDEST_READ_VERSION, read_state
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from make_golden import (GOLDEN, GROUPS, MODELS, SCALED, UNITS,  # noqa: E402
+from make_golden import (CURRENT, GOLDEN, GROUPS, MODELS, SCALED, UNITS,  # noqa: E402
                          golden_data, outputs)
 
-ALL = sorted(MODELS) + sorted(SCALED)
+ALL = sorted(MODELS) + sorted(SCALED) + sorted(CURRENT)
 
 RTOL, ATOL = 1e-6, 1e-6
 
@@ -76,14 +76,24 @@ def test_golden_files_are_the_oldest_format_still_read():
         assert read_oivae(GOLDEN / f"{name}.h5").scale_ == 1.0
 
 
-def test_golden_file_of_the_current_format_holds_the_scale():
+def test_golden_file_of_format_4_holds_the_scale_and_is_gaussian():
     import h5py
 
     with h5py.File(GOLDEN / "scaled.h5", "r") as fid:
-        assert fid.attrs["format_version"] == FORMAT_VERSION
+        assert fid.attrs["format_version"] == 4
     meta = read_state(GOLDEN / "scaled.h5", "model")[0]
-    assert FORMAT_VERSION == 4 and UNITS * 0.5 < meta["scale_"] < UNITS * 5
-    assert read_oivae(GOLDEN / "scaled.h5").scale_ == meta["scale_"]
+    assert UNITS * 0.5 < meta["scale_"] < UNITS * 5
+    model = read_oivae(GOLDEN / "scaled.h5")
+    assert model.scale_ == meta["scale_"] and model.likelihood == "gaussian"
+
+
+def test_golden_file_of_the_current_format_holds_the_likelihood():
+    import h5py
+
+    with h5py.File(GOLDEN / "student_t.h5", "r") as fid:
+        assert fid.attrs["format_version"] == FORMAT_VERSION == 5
+    model = read_oivae(GOLDEN / "student_t.h5")
+    assert model.likelihood == "student_t" and UNITS * 0.5 < model.scale_ < UNITS * 5
 
 
 def test_saved_files_are_the_current_format_with_the_scale(tmp_path):
@@ -92,7 +102,7 @@ def test_saved_files_are_the_current_format_with_the_scale(tmp_path):
                   random_state=0, verbose=False).fit(X)
     model.save(tmp_path / "m.h5")
     meta = read_state(tmp_path / "m.h5", "model")[0]
-    assert FORMAT_VERSION == 4 and meta["scale_"] == model.scale_
+    assert FORMAT_VERSION == 5 and meta["scale_"] == model.scale_
     assert 1e-9 < model.scale_ < 1e-8
     _assert_same_outputs(read_oivae(tmp_path / "m.h5"), model, X)
 

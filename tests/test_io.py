@@ -95,3 +95,13 @@ def test_save_checks_fname(tmp_path, model):
         model.save(tmp_path / "model.pkl")
     with pytest.raises(FileNotFoundError, match="does not exist"):
         model.save(tmp_path / "nope" / "model.h5")
+
+
+def test_saved_file_has_the_permissions_of_a_new_file(tmp_path, model):
+    """Atomic writes go through mkstemp (0600); the saved file gets 0666 less the umask."""
+    old = os.umask(0o022)
+    try:
+        fname = model.save(tmp_path / "model.h5")
+    finally:
+        os.umask(old)
+    assert os.stat(fname).st_mode & 0o777 == 0o644
