@@ -1,11 +1,14 @@
-"""The group-lasso strength chosen from the data: :class:`OIVAECV`."""
+"""The group-lasso strength chosen from the data (:class:`OIVAECV`), and the architecture."""
 
 import copy
+import time
+from typing import NamedTuple
 
 import numpy as np
-from mne.utils import _check_option, logger, _validate_type
+from mne.utils import _check_option, _validate_type, logger, verbose
 from sklearn.base import BaseEstimator, TransformerMixin, clone
 
+from ._docs import fill_doc
 from ._validation import check_float, check_int
 from ._pipeline import Setting
 from ._progress import log_level
@@ -13,7 +16,7 @@ from .estimator import OIVAE, NotFittedError, check_X, fit_clones
 from .metrics import map_agreement
 from .multi_fit import cv_splits
 
-__all__ = ["OIVAECV", "RULES"]
+__all__ = ["OIVAECV", "RULES", "ArchitectureChoice", "choose_architecture"]
 
 #: How :class:`OIVAECV` turns held-out scores into one lam.
 RULES = ("one_se", "max", "stability")
@@ -239,6 +242,110 @@ class OIVAECV(TransformerMixin, BaseEstimator):
     def score(self, X, y=None):
         """Mean held-out log-likelihood of the chosen model; see :meth:`OIVAE.score`."""
         return self._best().score(X, n_importance=self.n_importance)
+
+
+class ArchitectureChoice(NamedTuple):
+    """What :func:`choose_architecture` returns.
+
+    Attributes
+    ----------
+    best : OIVAECV
+        The fitted search of the chosen architecture (its ``best_estimator_``
+        refitted on all rows at its chosen ``lam_``).
+    index : int
+        Position of the chosen search among the candidates.
+    searches : list of OIVAECV
+        Every candidate's fitted search.
+    scores : ndarray, shape (n_candidates, n_folds)
+        Held-out log-likelihood per observation of every candidate at the
+        ``lam`` its search chose, fold by fold (the same folds for all).
+    seconds : ndarray, shape (n_candidates,)
+        Wall-clock time of every search (its folds and its refit).
+
+    Examples
+    --------
+    >>> choice = choose_architecture(searches, X, epochs=epochs)  # doctest: +SKIP
+    >>> choice.index, choice.scores.mean(axis=1), choice.seconds  # doctest: +SKIP
+    (0, array([-63.6, -183.4]), array([ 95., 420.]))
+    """
+
+    best: object
+    index: int
+    searches: list
+    scores: np.ndarray
+    seconds: np.ndarray
+
+
+@fill_doc
+@verbose
+def choose_architecture(searches, X, *, epochs=None, verbose=None):
+    """Choose the generator architecture, and its ``lam``, from the data.
+
+    Every candidate is an :class:`OIVAECV` whose estimator has one
+    architecture (affine generators as :data:`~mne_oivae.presets.MEG_REGIONS`,
+    deep ones as :data:`~mne_oivae.presets.MEG_REGIONS_DEEP`, another
+    ``group_latent_dim``, ...) with its own candidate lams. All are fitted on
+    the same folds; each chooses its ``lam`` by its rule, and the architectures
+    are compared by their held-out log-likelihood at that ``lam``, fold by
+    fold. List the candidates from the simplest to the richest: a later one
+    replaces the one chosen so far only if it beats it by more than one
+    standard error of their paired fold differences (the rule that guards
+    :class:`OIVAECV` against the null model), so a richer model must earn its
+    keep. The cost is the sum of the searches' (``seconds``).
+
+    Parameters
+    ----------
+    searches : list of OIVAECV
+        At least two candidates, simplest first, with the same ``cv``; they
+        are cloned, not changed.
+    X : array-like, shape (n_samples, n_features) | list
+        The data, as for :meth:`OIVAECV.fit`.
+    epochs : array-like, shape (n_samples,) | None
+        Epoch of every row, as for :meth:`OIVAECV.fit`.
+    %(verbose)s
+
+    Returns
+    -------
+    choice : ArchitectureChoice
+        ``choice.best`` is the fitted search of the chosen architecture.
+
+    Examples
+    --------
+    >>> from mne_oivae.presets import (MEG_REGIONS, MEG_REGIONS_LAMS,
+    ...                                MEG_REGIONS_DEEP, MEG_REGIONS_DEEP_LAMS)
+    >>> searches = [OIVAECV(OIVAE(**MEG_REGIONS, groups=grouped.groups),
+    ...                     lams=MEG_REGIONS_LAMS),
+    ...             OIVAECV(OIVAE(**MEG_REGIONS_DEEP, groups=grouped.groups),
+    ...                     lams=MEG_REGIONS_DEEP_LAMS)]  # doctest: +SKIP
+    >>> choice = choose_architecture(searches, grouped.X,
+    ...                              epochs=grouped.epochs)  # doctest: +SKIP
+    >>> choice.best.best_estimator_  # doctest: +SKIP
+    """
+    _validate_type(searches, (list, tuple), "searches", "list of OIVAECV")
+    if len(searches) < 2:
+        raise ValueError(f"choose_architecture compares candidates: give at least two "
+                         f"OIVAECV searches, got {len(searches)}")
+    for search in searches:
+        _validate_type(search, OIVAECV, "every search", "OIVAECV")
+    if any(search.cv != searches[0].cv for search in searches[1:]):
+        raise ValueError("the searches have different cv "
+                         f"({[search.cv for search in searches]}); give them the same cv "
+                         "so that they are compared on the same folds")
+    fitted, seconds = [], []
+    for i, search in enumerate(searches):
+        start = time.perf_counter()
+        fitted.append(clone(search).fit(X, epochs=epochs))
+        seconds.append(time.perf_counter() - start)
+        logger.info(f"Candidate {i}: lam {fitted[-1].lam_:.4g}, held-out "
+                    f"{fitted[-1].cv_scores_[fitted[-1].best_index_].mean():.4g} per "
+                    f"observation ({seconds[-1]:.0f} s)")
+    scores = np.stack([search.cv_scores_[search.best_index_] for search in fitted])
+    index = 0
+    for i in range(1, len(fitted)):
+        if _beats(scores[i], scores[index]):
+            index = i
+    logger.info(f"Chosen: candidate {index}")
+    return ArchitectureChoice(fitted[index], index, fitted, scores, np.array(seconds))
 
 
 def _choose(rule, scores, stability, n_active):

@@ -149,3 +149,40 @@ def test_plot_lam_selection(selected):
                for t in ax.get_legend().get_texts())
     with pytest.raises(ValueError, match="must be a fitted OIVAECV"):
         plot_lam_selection(OIVAECV(), show=False)
+
+
+def test_choose_architecture_prefers_the_simpler_unless_beaten():
+    """A richer candidate must beat the simpler one by one paired SE to be chosen."""
+    from mne_oivae import choose_architecture
+
+    X, groups, epochs = _three_factors(seed=1)
+    base = dict(n_components=5, groups=groups, batch_size=120, n_init=1, random_state=0,
+                verbose=False)
+    trained = OIVAECV(OIVAE(n_iter=800, **base), lams=[0.3, 0.1], cv=3, n_importance=30)
+    barely = OIVAECV(OIVAE(n_iter=5, **base), lams=[0.3, 0.1], cv=3, n_importance=30)
+    # the barely trained model, listed first, loses to the trained one
+    choice = choose_architecture([barely, trained], X, epochs=epochs, verbose=False)
+    assert choice.index == 1 and choice.best is choice.searches[1]
+    assert choice.scores.shape == (2, 3) and choice.seconds.shape == (2,)
+    assert (choice.scores[1] > choice.scores[0]).all()
+    np.testing.assert_array_equal(choice.scores[1],
+                                  choice.best.cv_scores_[choice.best.best_index_])
+    assert hasattr(choice.best, "best_estimator_") and trained.__dict__.get("lam_") is None
+    # two equal candidates: the first (simplest) is kept
+    same = choose_architecture([trained, trained], X, epochs=epochs, verbose=False)
+    assert same.index == 0
+    np.testing.assert_array_equal(same.scores[0], same.scores[1])
+
+
+def test_choose_architecture_bad_input():
+    from mne_oivae import choose_architecture
+
+    X, groups, epochs = _three_factors()
+    search = OIVAECV(OIVAE(groups=groups), lams=[0.1], cv=3)
+    with pytest.raises(ValueError, match="at least two"):
+        choose_architecture([search], X, epochs=epochs)
+    with pytest.raises(TypeError, match="every search must be an instance of OIVAECV"):
+        choose_architecture([search, OIVAE()], X, epochs=epochs)
+    with pytest.raises(ValueError, match="different cv.*same cv"):
+        choose_architecture([search, OIVAECV(OIVAE(groups=groups), lams=[0.1], cv=4)], X,
+                            epochs=epochs)
