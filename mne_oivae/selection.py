@@ -266,7 +266,7 @@ class ArchitectureChoice(NamedTuple):
     --------
     >>> choice = choose_architecture(searches, X, epochs=epochs)  # doctest: +SKIP
     >>> choice.index, choice.scores.mean(axis=1), choice.seconds  # doctest: +SKIP
-    (0, array([-63.6, -183.4]), array([ 95., 420.]))
+    (0, array([ -63.6, -183.4]), array([ 37., 327.]))
     """
 
     best: object
