@@ -4,7 +4,7 @@ Prints, in one run on one machine:
 
 1. the time of one training step (minibatch gather, ELBO, backward, Adam and
    proximal step) of the package's engine and of a per-group-loop reference of
-   the same math with the same parameters (``_loop_reference.py``, the structure
+   the same math with the same parameters (``loop_reference.py``, the structure
    of the original oi-VAE code), and their ratio, for five configurations; the
    ``bound`` column is the ratio an engine doing the package's matmul FLOPs
    (:func:`step_flops`) at the ``torch.matmul`` peak would reach;
@@ -39,11 +39,11 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from mne_oivae._engine import (Architecture, GroupLayout, Network, TrainConfig, Trainer,
-                               bucket_cost_for, is_expanded)
+from mne_oivae.engine import (Architecture, GroupLayout, Network, TrainConfig, Trainer,
+                              bucket_cost_for, is_expanded)
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _loop_reference import LoopOIVAE, LoopTrainer  # noqa: E402
+from loop_reference import LoopOIVAE, LoopTrainer  # noqa: E402
 
 N_VERTICES = 8000
 

@@ -1,6 +1,6 @@
 """The batched engine computes the same objective and updates as a per-group loop.
 
-``benchmarks/_loop_reference.py`` is the speed benchmark's reference: one small
+``benchmarks/loop_reference.py`` is the speed benchmark's reference: one small
 network, likelihood and proximal step per group, as in the original oi-VAE
 code. These tests pin that it is the same model as the package's engine
 (same loss terms, same parameters after training steps), so the benchmark's
@@ -19,7 +19,7 @@ from mne_oivae._engine import (ACTIVATIONS, Architecture, GroupLayout, Network, 
 from mne_oivae._engine.kernels import reparameterise
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
-from _loop_reference import LoopOIVAE, LoopTrainer  # noqa: E402
+from loop_reference import LoopOIVAE, LoopTrainer  # noqa: E402
 
 # unequal sizes in a scrambled feature order: several padded buckets
 SIZES = [3, 9, 1, 4, 9, 2, 7]

@@ -110,6 +110,13 @@ class GroupLayout:
         Padding cells a bucket must save to be worth one more batched matmul;
         ``None`` uses ``max(8, n_features / 20)``. The estimator passes
         :func:`bucket_cost_for` of its minibatch size.
+
+    Examples
+    --------
+    >>> from mne_oivae.engine import GroupLayout
+    >>> layout = GroupLayout([[0, 1], [2, 3, 4], [5]])
+    >>> layout.sizes.tolist(), layout.feature_order.tolist()  # widest group first
+    ([3, 2, 1], [2, 3, 4, 0, 1, 5])
     """
 
     def __init__(self, indices, bucket_cost=None):
@@ -251,6 +258,12 @@ def bucket_cost_for(n_rows, out_width):
     Returns
     -------
     cost : float
+        Padding cells worth one more bucket.
+
+    Examples
+    --------
+    >>> from mne_oivae.engine import GroupLayout, bucket_cost_for
+    >>> layout = GroupLayout([[0, 1], [2, 3, 4]], bucket_cost_for(256, 16))
     """
     return max(1.0, 5e5 / (n_rows * (out_width + 28)))
 

@@ -56,6 +56,12 @@ class Architecture:
         :data:`mne_oivae._engine.likelihoods.LIKELIHOODS`.
     dof : float | None
         Degrees of freedom of a Student-t likelihood; ``None`` learns them.
+
+    Examples
+    --------
+    >>> from mne_oivae.engine import Architecture
+    >>> deep = Architecture(n_components=20, group_latent_dim=4, generator_hidden=(16,),
+    ...                     encoder_hidden=(32,), activation="tanh")
     """
 
     n_components: int
@@ -155,6 +161,14 @@ class Network(nn.Module):
     architecture : Architecture
     seeds : sequence of int
         One per replica: the seed of its random initialisation.
+
+    Examples
+    --------
+    >>> from mne_oivae.engine import Architecture, GroupLayout, Network
+    >>> layout = GroupLayout([[0, 1], [2, 3, 4]])
+    >>> network = Network(layout, Architecture(3, 1, (), (), "tanh"), seeds=[0, 1])
+    >>> network.n_replicas
+    2
     """
 
     def __init__(self, layout, architecture, seeds=(0,)):

@@ -64,7 +64,24 @@ class DivergenceError(RuntimeError):
 
 @dataclass(frozen=True)
 class TrainConfig:
-    """The optimisation's settings, shared by all replicas of a run (see OIVAE)."""
+    """The optimisation's settings, shared by all replicas of a run.
+
+    Parameters
+    ----------
+    n_iter, batch_size : int
+        As the parameters of the same names of :class:`~mne_oivae.OIVAE`.
+    lr, lam, prior_scale : float
+        As those of :class:`~mne_oivae.OIVAE`.
+    mc_samples, warmup, lam_warmup, kl_warmup : int
+        As those of :class:`~mne_oivae.OIVAE` (``lam_warmup`` in iterations,
+        not ``"auto"``).
+
+    Examples
+    --------
+    >>> from mne_oivae.engine import TrainConfig
+    >>> config = TrainConfig(n_iter=1000, batch_size=256, lr=1e-2, lam=0.1,
+    ...                      prior_scale=1.0, mc_samples=1, warmup=0, lam_warmup=500)
+    """
 
     n_iter: int
     batch_size: int
@@ -127,6 +144,23 @@ def shrink_columns(W, threshold):
     the proximal operator of ``threshold * ||.||_2``. Columns whose norm is
     at most the threshold become exact zeros; a zero threshold leaves W exactly
     as it is.
+
+    Parameters
+    ----------
+    W : torch.Tensor, shape (..., n_groups, p, K)
+        The latent-to-group matrices, changed in place.
+    threshold : torch.Tensor | float
+        Step size times lam, broadcast against ``(n_groups, 1, K)``.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from mne_oivae.engine import shrink_columns
+    >>> W = torch.tensor([[[3.0, 0.1], [4.0, 0.1]]])  # 1 group, p = 2, K = 2
+    >>> shrink_columns(W, 1.0)
+    >>> W  # column 0: norm 5 -> 4; column 1: norm 0.14 -> 0
+    tensor([[[2.4000, 0.0000],
+             [3.2000, 0.0000]]])
     """
     # not linalg.vector_norm: ten times slower on small CPU tensors
     norms = W.square().sum(dim=-2, keepdim=True).sqrt_()
@@ -157,6 +191,18 @@ class Trainer:
     parallel : DataParallel | None
         Ranks that share every minibatch and average their gradients
         (:mod:`~mne_oivae._engine.distributed`); ``None``: this process alone.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from mne_oivae.engine import (Architecture, GroupLayout, Network, TrainConfig,
+    ...                               Trainer)
+    >>> layout = GroupLayout([[0, 1], [2, 3, 4]])
+    >>> network = Network(layout, Architecture(3, 1, (), (), "tanh"), seeds=[0])
+    >>> config = TrainConfig(n_iter=10, batch_size=16, lr=1e-2, lam=0.1, prior_scale=1.0,
+    ...                      mc_samples=1, warmup=0, lam_warmup=0)
+    >>> trainer = Trainer(network, torch.randn(64, 5), config, seeds=[0], lams=[0.1])
+    >>> record = trainer.epoch(4)  # four steps: (4, R, 2) of reconstruction and KL
     """
 
     def __init__(self, network, X, config, seeds, lams, rows=None, parallel=None):

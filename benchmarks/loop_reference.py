@@ -3,7 +3,7 @@
 The original oi-VAE code runs one small network per group in a Python loop:
 one ``W(g)``, one generator ``f_g``, one Gaussian likelihood and one proximal
 step per group. :class:`LoopTrainer` does exactly that, with the same math as
-the package's batched engine (:mod:`mne_oivae._engine`)
+the package's batched engine (:mod:`mne_oivae.engine`)
 and a copy of the same parameter values, so that the two can be timed side by
 side and checked against each other (``tests/test_engine_equivalence.py``).
 
@@ -18,7 +18,7 @@ import math
 import torch
 from torch import nn
 
-from mne_oivae._engine import Trainer, shrink_columns
+from mne_oivae.engine import Trainer, shrink_columns
 
 _LOG_2PI = math.log(2 * math.pi)
 
@@ -28,7 +28,7 @@ class LoopOIVAE(nn.Module):
 
     Parameters
     ----------
-    module : mne_oivae._engine.Network
+    module : mne_oivae.engine.Network
         Source of the architecture and of the parameter values (internal group
         order). Affine or hidden-layer generators (``group_latent_dim`` not None).
     """
@@ -111,7 +111,7 @@ class LoopOIVAE(nn.Module):
 class LoopTrainer(Trainer):
     """Adam on the networks and a per-group proximal Adam step on every W(g).
 
-    Mirrors :class:`mne_oivae._train.Trainer` (same objective, same noise
+    Mirrors :class:`mne_oivae.engine.Trainer` (same objective, same noise
     draws from the same generator, same updates) with one small tensor per
     group; the epochs (minibatch order, warm-ups) are the Trainer's own, only
     the step differs. ``X`` must be in the module's internal feature order.
