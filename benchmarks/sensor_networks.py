@@ -3,7 +3,8 @@
 Every seed simulates a recording with
 :func:`mne_oivae.datasets.simulate_recording` (fsaverage ico-4, forward model
 of MNE's sample recording's 306 MEG or 60 EEG sensors, real sample noise
-covariance, dSPM on 10 epochs of 4 s at 100 Hz; four random networks of 3-4
+covariance, dSPM on 75 epochs of 4 s at 100 Hz, five minutes as a resting-state
+recording has (``--n-epochs``); four random networks of 3-4
 of the HCP-MMP1 combined regions (``networks=4``), whose slow activity and alpha-rhythm
 amplitude a shared latent drives). A cell is one of
 {EEG, MEG} x {time courses, alpha envelopes} x {without, with leakage
@@ -21,8 +22,12 @@ networks, threshold :data:`mne_oivae.presets.NETWORK_THRESHOLD`).
 
 Prints one row per cell (mean F1 over seeds per method; ``chance``: F1 of
 random weights, what a method that sees nothing scores with 20 components),
-the leakage (mean |r| of the alpha envelopes of regions that share no network:
-in the true activity, and in the estimates without or with the correction),
+how visible the networks are to any method (``_visibility``: the ROC area with
+which the pairs of regions of one network stand out from the other pairs by the
+mutual information of their ranks, 0.5 for nothing; in the true activity's
+features and in the estimates'), the leakage (mean |r| of the alpha envelopes
+of regions that share no network: in the true activity, and in the estimates
+without or with the correction),
 and the last line
 ``cells=<n> oivae_wins=<n> oivae_f1=<mean> best_baseline_f1=<mean>
 nonlinear_oivae_f1=<mean> nonlinear_best_baseline_f1=<mean>`` (a win: oi-VAE
@@ -36,17 +41,19 @@ writable subjects directory (``--subjects-dir`` or ``SUBJECTS_DIR``) and the
 sample recording's files (``--data-path``, else found or downloaded).
 
 Run: ``python benchmarks/sensor_networks.py [--seeds 0 1 2] [--cells "meg env orth nonlinear"]
-[--jobs 2] [--quick] [--preset MEG_REGIONS]``
+[--jobs 2] [--lams-subset] [--n-epochs 75] [--quick] [--preset MEG_REGIONS]``
 """
 
 import argparse
 import itertools
 import time
+from typing import NamedTuple
 
 import mne
 import numpy as np
 import torch
 from joblib import Parallel, delayed
+from sklearn.metrics import roc_auc_score
 
 from mne_oivae import OIVAE, OIVAECV, presets, stc_to_groups
 from mne_oivae.baselines import BASELINES, baseline_group_weights
@@ -63,6 +70,16 @@ CELLS = [" ".join(c) for c in itertools.product(SENSORS, FEATURES, LEAKAGE, COUP
 DECIM = 5
 MEG_PRESETS = ("MEG_REGIONS_DEEP", "MEG_REGIONS")
 METHODS = ("oivae", *BASELINES)
+
+
+class CellResult(NamedTuple):
+    """One cell of one recording."""
+
+    f1: dict  # method -> mean F1 over the networks (and "chance")
+    leakage: tuple  # envelope |r| of no-network pairs: true, estimated
+    visibility: tuple  # _visibility of the true features, of the estimated ones
+    fit_s: float
+    sim_s: float
 
 
 def run_recording(sensors, coupling, seed, cells, args):
@@ -90,7 +107,7 @@ def run_recording(sensors, coupling, seed, cells, args):
         band_tc = _band_limited(sim, orth)
         weights = {"oivae": model.group_weights_}
         for method in BASELINES:
-            X, epochs = ((band_tc, np.repeat(np.arange(len(sim.stcs)), sim.stcs[0].shape[1]))
+            X, epochs = ((band_tc, _epochs(sim))
                          if method in ("envelope_ica", "aec") else (grouped.X, None))
             weights[method] = baseline_group_weights(method, X, args.settings["n_components"],
                                                      epochs=epochs, random_state=seed)
@@ -98,9 +115,15 @@ def run_recording(sensors, coupling, seed, cells, args):
               for m, w in weights.items()}
         f1["chance"] = _chance(sim.true_sets, len(sim.labels),
                                 args.settings["n_components"], seed)
-        out[cell] = (f1, _leakage(sim, orth), fit_s, sim_s)
-        print(f"  done: {cell}, seed {seed}: oivae {f1['oivae']:.3f}, best baseline "
-              f"{max(f1[m] for m in BASELINES):.3f}, lam {model.lam_:.3g}, fit {fit_s:.0f} s",
+        true_features = (amplitude_envelope(sim.activity, 1.0 / sim.stcs[0].tstep, sim.band,
+                                            decim=DECIM, epochs=_epochs(sim))[0]
+                         if features == "env" else sim.activity)
+        visibility = (_visibility(sim.true_sets, true_features),
+                      _visibility(sim.true_sets, grouped.X))
+        out[cell] = CellResult(f1, _leakage(sim, orth), visibility, fit_s, sim_s)
+        print(f"  done: {cell}, seed {seed}, lam {model.lam_:.3g}: "
+              + " ".join(f"{m} {v:.3f}" for m, v in f1.items())
+              + f", visible {visibility[0]:.2f} / {visibility[1]:.2f}, fit {fit_s:.0f} s",
               flush=True)
     return out
 
@@ -123,10 +146,37 @@ def _leakage(sim, orth):
     in_network[np.concatenate(sim.true_sets)] = True
     pairs = np.triu(np.outer(~in_network, ~in_network), 1)
     sfreq = 1.0 / sim.stcs[0].tstep
-    epochs = np.repeat(np.arange(len(sim.stcs)), sim.stcs[0].shape[1])
-    true, _ = amplitude_envelope(sim.activity, sfreq, sim.band, decim=DECIM, epochs=epochs)
-    est, _ = amplitude_envelope(_band_limited(sim, orth), sfreq, decim=DECIM, epochs=epochs)
+    true, _ = amplitude_envelope(sim.activity, sfreq, sim.band, decim=DECIM, epochs=_epochs(sim))
+    est, _ = amplitude_envelope(_band_limited(sim, orth), sfreq, decim=DECIM, epochs=_epochs(sim))
     return tuple(np.abs(np.corrcoef(x.T)[pairs]).mean() for x in (true, est))
+
+
+def _epochs(sim):
+    """The epoch of every time point of the simulation's concatenated time courses."""
+    return np.repeat(np.arange(len(sim.stcs)), sim.stcs[0].shape[1])
+
+
+def _visibility(true_sets, X, bins=8):
+    """How well any method could tell network pairs of regions from the others in X.
+
+    The area under the ROC curve with which the pairs of regions of one network
+    stand out from all other pairs by the mutual information of their ranks (a
+    model-free measure of any dependence, nonlinear included; 8 x 8 bins):
+    0.5 when nothing in X sets a network apart, 1 when its regions depend on
+    each other more than any other pair does.
+    """
+    ranks = (np.argsort(np.argsort(X, axis=0), axis=0) * bins) // len(X)
+    rows, cols = np.triu_indices(X.shape[1], 1)
+    joint = np.zeros((len(rows), bins, bins))
+    np.add.at(joint, (np.arange(len(rows))[:, None], ranks[:, rows].T, ranks[:, cols].T), 1)
+    joint /= len(X)
+    outer = joint.sum(2, keepdims=True) * joint.sum(1, keepdims=True)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        info = np.where(joint > 0, joint * np.log(joint / outer), 0.0).sum((1, 2))
+    same = np.zeros((X.shape[1],) * 2, bool)
+    for regions in true_sets:
+        same[np.ix_(regions, regions)] = True
+    return roc_auc_score(same[rows, cols], info)
 
 
 def _chance(true_sets, n_groups, n_components, seed):
@@ -145,16 +195,23 @@ def main(argv=None):
                         help="smoke test: ico-3, 6 epochs, 2 lams (not results)")
     parser.add_argument("--folds", type=int, default=3, help="cross-validation folds")
     parser.add_argument("--snr", type=float, default=1.0)
+    parser.add_argument("--n-epochs", type=int, default=75,
+                        help="epochs of 4 s per recording (75: 5 minutes, a resting-state "
+                             "recording's usual length)")
+    parser.add_argument("--lams-subset", action="store_true",
+                        help="every third of the preset's lams only (a cheaper search)")
     parser.add_argument("--preset", default=MEG_PRESETS[0], choices=MEG_PRESETS,
                         help="oi-VAE's settings and lams (PRESET_LAMS) in mne_oivae.presets")
     parser.add_argument("--subjects-dir", default=None)
     parser.add_argument("--data-path", default=None)
     args = parser.parse_args(argv)
     args.settings = getattr(presets, args.preset)
-    args.spacing, args.n_epochs = "ico4", 10
+    args.spacing = "ico4"
     args.lams = getattr(presets, f"{args.preset}_LAMS")
     if args.quick:
         args.spacing, args.n_epochs = "ico3", 6
+        args.lams = args.lams[1::3]
+    elif args.lams_subset:
         args.lams = args.lams[1::3]
     mne.set_log_level("WARNING")
     print(f"oi-VAE: OIVAECV over lams {args.lams}, {args.folds} folds of whole epochs; "
@@ -172,19 +229,20 @@ def main(argv=None):
         for cell, value in out.items():
             merged.setdefault(cell, []).append(value)
     print(f"{'cell':<28}" + "".join(f"{m:>13}" for m in METHODS) + f"{'chance':>8}"
-          + "   envelope |r| of no-network pairs: true / estimated   [s/fit, s/sim]")
+          + "   visible: true / estimated   leakage: true / estimated   [s/fit, s/sim]")
     table, wins = [], 0
     for cell in args.cells:
-        rows = merged[cell]
-        row = np.array([[f1[m] for m in METHODS] for f1, *_ in rows]).mean(axis=0)
-        leak = np.mean([lk for _, lk, _, _ in rows], axis=0)
+        results = merged[cell]
+        row = np.array([[r.f1[m] for m in METHODS] for r in results]).mean(axis=0)
         table.append(row)
         wins += bool(row[0] >= row[1:].max() - 1e-9)
-        chance = np.mean([f1["chance"] for f1, *_ in rows])
+        chance = np.mean([r.f1["chance"] for r in results])
+        visible = np.mean([r.visibility for r in results], axis=0)
+        leak = np.mean([r.leakage for r in results], axis=0)
         print(f"{cell:<28}" + "".join(f"{v:13.3f}" for v in row) + f"{chance:8.3f}"
-              + f"   {leak[0]:.3f} / {leak[1]:.3f}   "
-              f"[{np.mean([r[2] for r in rows]):.0f}, {np.mean([r[3] for r in rows]):.0f}]",
-              flush=True)
+              + f"   {visible[0]:.2f} / {visible[1]:.2f}   {leak[0]:.3f} / {leak[1]:.3f}   "
+              f"[{np.mean([r.fit_s for r in results]):.0f}, "
+              f"{np.mean([r.sim_s for r in results]):.0f}]", flush=True)
     table = np.array(table)
     means = table.mean(axis=0)
     print(f"{'mean':<28}" + "".join(f"{v:13.3f}" for v in means))

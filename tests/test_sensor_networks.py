@@ -1,5 +1,7 @@
 """Sensor-level simulation: cached forward models, the recording, its estimates."""
 
+from pathlib import Path
+
 import mne
 import numpy as np
 import pytest
@@ -26,6 +28,36 @@ def eeg_info(data_path):
 @pytest.fixture(scope="module")
 def cache_dir(tmp_path_factory):
     return tmp_path_factory.mktemp("cache")
+
+
+def test_sample_file_checks_md5_and_downloads_into_the_cache(shared_data, tmp_path,
+                                                            monkeypatch):
+    import shutil
+
+    import pooch
+
+    from mne_oivae.datasets._sensor_files import sample_file
+
+    calls = []
+
+    def retrieve(url, known_hash, fname, path, progressbar):  # the network, offline
+        calls.append(known_hash)
+        Path(path).mkdir(parents=True, exist_ok=True)
+        return shutil.copyfile(shared_data / "mne_testing" / "meg" / fname,
+                               Path(path) / fname)
+
+    monkeypatch.setattr(pooch, "retrieve", retrieve)
+    monkeypatch.setenv("MNE_DATA", str(tmp_path / "mne_data"))  # no testing data
+    monkeypatch.delenv("MNE_OIVAE_SHARED_DATA", raising=False)
+    corrupt = tmp_path / "given"
+    corrupt.mkdir()
+    (corrupt / "test_erm-cov.fif").write_bytes(b"not the covariance")  # wrong checksum
+    cached = tmp_path / "cache" / "mne_testing" / "test_erm-cov.fif"
+    assert sample_file("test_erm-cov.fif", corrupt, tmp_path / "cache") == cached
+    assert calls == ["md5:61a2d8033a3cabbed770adec6b2c5dde"]
+    assert mne.read_cov(cached, verbose=False)["data"].shape[0] > 300
+    assert sample_file("test_erm-cov.fif", corrupt, tmp_path / "cache") == cached
+    assert len(calls) == 1  # found in the cache now
 
 
 def test_forward_is_cached(eeg_info, subjects_dir, cache_dir, monkeypatch):  # noqa: F811
@@ -88,6 +120,25 @@ def test_simulated_recording(sim):
     np.testing.assert_array_equal(orth.epochs, np.repeat([0, 1, 2], 80))
 
 
+def test_modulation_sets_how_envelopes_follow_the_drive(subjects_dir, data_path,  # noqa: F811
+                                                         cache_dir, sim):
+    from mne_oivae.source import amplitude_envelope
+
+    flat = simulate_recording(sensors="eeg", coupling="nonlinear", n_epochs=3,
+                              spacing="ico3", snr=4.0, modulation=0.0,
+                              subjects_dir=subjects_dir, data_path=data_path,
+                              cache_dir=cache_dir, random_state=0, verbose=False)
+    np.testing.assert_array_equal(flat.latent, sim.latent)  # same draws, other envelopes
+    epochs = np.repeat([0, 1, 2], 400)
+    first = [members[0] for members in sim.true_sets]  # these regions follow the latent
+    for recording, low, high in ((sim, 0.5, 1.0), (flat, -0.2, 0.2)):
+        envelope, _ = amplitude_envelope(recording.activity, 100.0, recording.band, decim=5,
+                                         epochs=epochs)
+        slow = recording.latent[::5]
+        corr = [np.corrcoef(envelope[:, r], slow[:, k])[0, 1] for k, r in enumerate(first)]
+        assert low < np.median(np.abs(corr)) < high
+
+
 def test_recording_errors(subjects_dir, data_path, cache_dir, eeg_info):  # noqa: F811
     fwd = make_fsaverage_forward(eeg_info, spacing="ico4", subjects_dir=subjects_dir,
                                  cache_dir=cache_dir, verbose=False)
@@ -96,6 +147,9 @@ def test_recording_errors(subjects_dir, data_path, cache_dir, eeg_info):  # noqa
                            data_path=data_path, cache_dir=cache_dir)
     with pytest.raises(ValueError, match="Nyquist"):
         simulate_recording(sensors="eeg", band=(40, 60), subjects_dir=subjects_dir,
+                           data_path=data_path)
+    with pytest.raises(ValueError, match="modulation"):
+        simulate_recording(sensors="eeg", modulation=-1.0, subjects_dir=subjects_dir,
                            data_path=data_path)
     with pytest.raises(ValueError, match="'sensors'"):
         simulate_recording(sensors="ecog", subjects_dir=subjects_dir, data_path=data_path)

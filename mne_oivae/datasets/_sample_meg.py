@@ -16,13 +16,17 @@ _MNE_PYTHON = ("https://github.com/mne-tools/mne-python/raw/"
                "8aa8dec45a522363be02cba78d0856442b208067/")
 _MNE_TESTING = ("https://github.com/mne-tools/mne-testing-data/raw/"
                 "e31ecb0ab137b3d89c938d0985d42f1d2ffb2bad/")
-#: key: (file name, md5, download URL, its place in MNE's testing data or source tree)
-_FILES = {
-    "evoked": ("test-ave.fif.gz", "06d06d0c4f3f154a33054e65e83aee60",
-               _MNE_PYTHON + "mne/io/tests/data/test-ave.fif.gz", "io/tests/data"),
-    "noise_cov": ("sample_audvis-cov.fif", "91cd4feea5bc8b18177351407d11787b",
-                  _MNE_TESTING + "MEG/sample/sample_audvis-cov.fif", "MEG/sample"),
+#: file name -> (md5, download URL, folder of MNE's own copy: in its testing data
+#: set, or in MNE-Python's source tree where the file comes from there)
+SAMPLE_FILES = {
+    "test-ave.fif.gz": ("06d06d0c4f3f154a33054e65e83aee60",
+                        _MNE_PYTHON + "mne/io/tests/data/test-ave.fif.gz", "io/tests/data"),
+    "sample_audvis-cov.fif": ("91cd4feea5bc8b18177351407d11787b",
+                              _MNE_TESTING + "MEG/sample/sample_audvis-cov.fif", "MEG/sample"),
+    "test_erm-cov.fif": ("61a2d8033a3cabbed770adec6b2c5dde",
+                         _MNE_PYTHON + "mne/io/tests/data/test_erm-cov.fif", "io/tests/data"),
 }
+_FETCHED = {"evoked": "test-ave.fif.gz", "noise_cov": "sample_audvis-cov.fif"}
 
 
 @verbose
@@ -72,31 +76,42 @@ def fetch_sample_evoked(path=None, *, download=True, verbose=None):
     """
     _validate_type(download, bool, "download")
     folders = _search_folders(path)
-    return {key: _find_or_download(key, folders, download) for key in _FILES}
+    fix = f"pass path=<folder holding it>, or set {PATH_ENV}"
+    return {key: find_or_download(name, folders, download=download, fix=fix)
+            for key, name in _FETCHED.items()}
 
 
 def _search_folders(path):
-    """Folders searched, in order, for each file (by key); missing files go to the first."""
+    """Folders searched, in order, for each file; missing files go to the first."""
     if path is not None:
         _validate_type(path, (str, os.PathLike), "path", "path-like or None")
-        return {key: [Path(path).expanduser()] for key in _FILES}
+        return [Path(path).expanduser()]
     common = standard_folders(PATH_ENV, "MNE-oivae-sample-meg", "sample_meg")
+    mne_copies = [folder for name in _FETCHED.values() for folder in mne_copy(name)]
+    # the read-only copies last, never written
+    return common + mne_copies + shared_folders("mne_testing", "meg")
+
+
+def mne_copy(name):
+    """The folder of MNE's own copy of the file *name*, if MNE has one on this machine."""
+    place = SAMPLE_FILES[name][2]
+    if place.startswith("io/"):  # MNE-Python's source tree (absent from its wheels)
+        return [Path(mne.__file__).parent / place]
     try:
         testing = Path(mne.datasets.testing.data_path(download=False, verbose=False))
     except FileNotFoundError:  # MNE_DATA set to a folder that does not exist
-        testing = Path()
-    shared = shared_folders("mne_testing", "meg")
-    folders = {}
-    for key, (_, _, _, sub) in _FILES.items():
-        extra = [Path(mne.__file__).parent / sub] if key == "evoked" else (
-            [testing / sub] if testing.name == "MNE-testing-data" else [])  # else absent
-        folders[key] = common + extra + shared  # the read-only copies last, never written
-    return folders
+        return []
+    return [testing / place] if testing.name == "MNE-testing-data" else []  # else absent
 
 
-def _find_or_download(key, folders, download):
-    name, md5, url, _ = _FILES[key]
-    folders = folders[key]
+def find_or_download(name, folders, *, download=True, target=None, fix=""):
+    """Path of the file *name* of :data:`SAMPLE_FILES`, checked by MD5.
+
+    Looked for in *folders*, in order; else downloaded into *target* (by
+    default the first folder). *fix* adds ways to get the file to the message
+    of the error raised when it can be neither found nor downloaded.
+    """
+    md5, url, _ = SAMPLE_FILES[name]
     for folder in folders:
         candidate = folder / name
         if candidate.is_file():
@@ -104,18 +119,18 @@ def _find_or_download(key, folders, download):
                 logger.debug(f"Using {candidate}")
                 return candidate
             logger.info(f"Skipping {candidate}: not the expected file (MD5 differs)")
+    target = folders[0] if target is None else target
     looked = ", ".join(str(f) for f in folders)
-    fix = (f"Download {url} (MD5 {md5}) into one of those folders, or pass "
-           f"path=<folder holding it>, or set {PATH_ENV}.")
+    fix = f"Download {url} (MD5 {md5}) into one of those folders" + (f", or {fix}" if fix else "")
     if not download:
         raise FileNotFoundError(f"Data not found: {name} is in none of: {looked}. "
-                                f"Downloading is off (download=False). {fix}")
-    logger.info(f"Downloading {url} to {folders[0]}")
+                                f"Downloading is off (download=False). {fix}.")
+    logger.info(f"Downloading {url} to {target}")
     try:
         # a bar at INFO and below, silent at WARNING: mne.utils.ProgressBar's rule
-        fname = pooch.retrieve(url, known_hash=f"md5:{md5}", fname=name, path=folders[0],
+        fname = pooch.retrieve(url, known_hash=f"md5:{md5}", fname=name, path=target,
                                progressbar=logger.level <= logging.INFO)
     except (OSError, ValueError) as exc:  # network/HTTP errors; ValueError: bad hash
         raise FileNotFoundError(f"Data not found: {name} is in none of: {looked}, and "
-                                f"downloading it from {url} failed ({exc}). {fix}") from exc
+                                f"downloading it from {url} failed ({exc}). {fix}.") from exc
     return Path(fname)

@@ -18,7 +18,6 @@ from ._sensor_forward import check_forward_src, make_fsaverage_forward
 SENSORS = ("meg", "eeg")
 NOISE = ("sample", "empty-room")
 INVERSE_METHODS = ("dSPM", "eLORETA", "MNE", "sLORETA")
-_DEPTH = 0.4  # modulation depth: log-amplitude of the rhythm per unit of drive
 _AMPLITUDE = 1e-9  # Am per source point
 
 
@@ -80,7 +79,7 @@ class SimulatedRecording:
 @fill_doc
 def simulate_recording(networks=None, *, sensors="meg", coupling="monotone",
                        n_epochs=10, epoch_duration=4.0, sfreq=100.0, band=(8.0, 12.0),
-                       timescale=0.25, background=0.5, snr=1.0, noise_cov="sample",
+                       timescale=0.25, background=0.5, modulation=0.4, snr=1.0, noise_cov="sample",
                        info=None, method="dSPM", spacing="ico4", fwd=None,
                        subjects_dir=None, data_path=None, cache_dir=None, accept=False,
                        random_state=None, verbose=None):
@@ -94,7 +93,7 @@ def simulate_recording(networks=None, *, sensors="meg", coupling="monotone",
     slowly varying background activity of standard deviation ``background``.
     The sum ``d_r`` sets the region's activity::
 
-        x_r(t) = d_r(t) + exp(0.4 d_r(t)) cos(2 pi f_r t + phi_r(t))
+        x_r(t) = d_r(t) + exp(m d_r(t)) cos(2 pi f_r t + phi_r(t))
 
     a slow component plus a rhythm in ``band`` (frequency ``f_r`` drawn in the
     band's middle half, a slowly drifting phase ``phi_r``, independent between
@@ -146,6 +145,13 @@ def simulate_recording(networks=None, *, sensors="meg", coupling="monotone",
     background : float
         Standard deviation of every region's own slow activity, relative to a
         unit-variance network drive.
+    modulation : float
+        ``m`` above, the depth of the envelopes' modulation: the log-amplitude
+        of a region's rhythm per unit of its drive. At 0.4 (default) the
+        envelope of a network region swings by a factor of about 1.5 either
+        way (one standard deviation); at 1 by about 3. How deep it is decides
+        how much of a network's coupling survives the leakage between regions
+        in the envelopes of the estimates (see the physics page).
     snr : float
         Whitened signal power over noise power in the sensors.
     noise_cov : ``"sample"`` | ``"empty-room"`` | mne.Covariance
@@ -200,6 +206,7 @@ def simulate_recording(networks=None, *, sensors="meg", coupling="monotone",
     band = check_band(band, sfreq)
     timescale = check_float(timescale, "timescale", minimum=0, strict=True)
     background = check_float(background, "background", minimum=0)
+    modulation = check_float(modulation, "modulation", minimum=0)
     snr = check_float(snr, "snr", minimum=0, strict=True)
     rng = np.random.default_rng(random_state)
 
@@ -244,7 +251,7 @@ def simulate_recording(networks=None, *, sensors="meg", coupling="monotone",
     latent = _slow(rng, (n_samples, len(networks)), timescale * sfreq)
     drive = background * _slow(rng, (n_samples, len(labels)), timescale * sfreq)
     drive += network_drives(latent, true_sets, len(labels), coupling, rng)
-    activity = drive + np.exp(_DEPTH * drive) * _rhythms(rng, n_samples, len(labels),
+    activity = drive + np.exp(modulation * drive) * _rhythms(rng, n_samples, len(labels),
                                                          sfreq, band)
 
     simulator = mne.simulation.SourceSimulator(src, tstep=1.0 / sfreq)
