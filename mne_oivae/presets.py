@@ -80,8 +80,9 @@ MEG_REGIONS_LAMS = (0.2, 0.1, 0.05, 0.02, 0.01, 0.005, 0.002)
 #: best baseline, amplitude-envelope correlation, 0.718) and 0.91 at 0.01
 #: (kept-aside seeds 3-5; best baseline 0.688); two networks 0.86-0.92 (AEC
 #: 0.812); seven networks 0.75-0.80 (AEC 0.753, no win); 20,000 points
-#: 0.37-0.39 (AEC 0.869: with many points the fits stop with one or two
-#: regions per component; K = 48 gave 0.68-0.88 on two seeds, not adopted).
+#: 0.37-0.39 (AEC 0.869: with many points the fits stop in worse optima than
+#: fits on a tenth of the points reach; K = 48 gave 0.77-0.83 there but cost
+#: 0.05 on the base case, not adopted).
 #: Monotone base case: F1 1.000 at every lam (seeds 0-2), as the affine
 #: recipe. With :class:`~mne_oivae.OIVAECV` (5 folds, one-SE rule) on the
 #: nonlinear base case: F1 0.901 against 0.718 (seeds 0-2), 0.780 against

@@ -104,12 +104,12 @@ def mne_copy(name):
     return [testing / place] if testing.name == "MNE-testing-data" else []  # else absent
 
 
-def find_or_download(name, folders, *, download=True, target=None, fix=""):
+def find_or_download(name, folders, *, fix, download=True, target=None):
     """Path of the file *name* of :data:`SAMPLE_FILES`, checked by MD5.
 
     Looked for in *folders*, in order; else downloaded into *target* (by
-    default the first folder). *fix* adds ways to get the file to the message
-    of the error raised when it can be neither found nor downloaded.
+    default the first folder). *fix* names the caller's ways to get the file,
+    for the error raised when it can be neither found nor downloaded.
     """
     md5, url, _ = SAMPLE_FILES[name]
     for folder in folders:
@@ -121,7 +121,7 @@ def find_or_download(name, folders, *, download=True, target=None, fix=""):
             logger.info(f"Skipping {candidate}: not the expected file (MD5 differs)")
     target = folders[0] if target is None else target
     looked = ", ".join(str(f) for f in folders)
-    fix = f"Download {url} (MD5 {md5}) into one of those folders" + (f", or {fix}" if fix else "")
+    fix = f"Download {url} (MD5 {md5}) into one of those folders, or {fix}"
     if not download:
         raise FileNotFoundError(f"Data not found: {name} is in none of: {looked}. "
                                 f"Downloading is off (download=False). {fix}.")

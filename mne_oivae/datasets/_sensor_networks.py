@@ -79,8 +79,8 @@ class SimulatedRecording:
 @fill_doc
 def simulate_recording(networks=None, *, sensors="meg", coupling="monotone",
                        n_epochs=10, epoch_duration=4.0, sfreq=100.0, band=(8.0, 12.0),
-                       timescale=0.25, background=0.5, modulation=0.4, snr=1.0, noise_cov="sample",
-                       info=None, method="dSPM", spacing="ico4", fwd=None,
+                       timescale=0.25, background=0.5, modulation=0.4, snr=1.0,
+                       noise_cov="sample", info=None, method="dSPM", spacing="ico4", fwd=None,
                        subjects_dir=None, data_path=None, cache_dir=None, accept=False,
                        random_state=None, verbose=None):
     """Simulate a MEG or EEG recording of planted rhythmic networks and invert it.
@@ -149,9 +149,10 @@ def simulate_recording(networks=None, *, sensors="meg", coupling="monotone",
         ``m`` above, the depth of the envelopes' modulation: the log-amplitude
         of a region's rhythm per unit of its drive. At 0.4 (default) the
         envelope of a network region swings by a factor of about 1.5 either
-        way (one standard deviation); at 1 by about 3. How deep it is decides
-        how much of a network's coupling survives the leakage between regions
-        in the envelopes of the estimates (see the physics page).
+        way (one standard deviation); at 1 by about 3. Deeper swings do not
+        make a network easier to see in the estimates: the regions whose
+        envelope is large at a time leak into all others (see the physics
+        page).
     snr : float
         Whitened signal power over noise power in the sensors.
     noise_cov : ``"sample"`` | ``"empty-room"`` | mne.Covariance
@@ -252,7 +253,7 @@ def simulate_recording(networks=None, *, sensors="meg", coupling="monotone",
     drive = background * _slow(rng, (n_samples, len(labels)), timescale * sfreq)
     drive += network_drives(latent, true_sets, len(labels), coupling, rng)
     activity = drive + np.exp(modulation * drive) * _rhythms(rng, n_samples, len(labels),
-                                                         sfreq, band)
+                                                             sfreq, band)
 
     simulator = mne.simulation.SourceSimulator(src, tstep=1.0 / sfreq)
     for halves, waveform in zip(patches, activity.T):
