@@ -107,11 +107,14 @@ class OIVAECV(TransformerMixin, BaseEstimator):
     estimate, the usual rule for penalised models. Stability alone
     rewards maps that are reproducibly *incomplete* (a strong ``lam`` keeps
     the strongest network in every fold), so it is reported, not the default.
-    The null model (a ``lam`` whose fit in some fold prunes every component)
+    The null model (a ``lam`` whose fits prune every component in every fold)
     is chosen only when its held-out scores beat those of the best candidate
     that keeps components by more than one standard error of their paired,
-    fold-by-fold difference, or when no candidate keeps a component; else
-    every rule chooses among the candidates that keep components. Where
+    fold-by-fold difference; else every rule chooses among the candidates
+    that keep components in every fold. A ``lam`` whose fits prune every
+    component in some folds only is never chosen (unless no candidate keeps
+    components in every fold): its mean score mixes the two kinds of fit, and
+    its refit on all the data may prune every component. Where
     the data hold nothing a model of this architecture can use, every lam
     scores alike (to a few thousandths of a nat): the plain one-SE rule then
     took the largest lam and returned an empty map, though nothing showed
@@ -351,20 +354,26 @@ def choose_architecture(searches, X, *, epochs=None, verbose=None):
 def _choose(rule, scores, stability, n_active):
     """Index (into lams, largest first) that *rule* picks.
 
-    A candidate whose fits prune every component (in some fold) is the null
-    model. It is chosen only if it is truly the best: its mean score beats
-    the best candidate that keeps components by more than one standard error
-    of their paired (fold by fold) difference, or nothing keeps a component.
-    Otherwise every rule chooses among the candidates that keep components.
+    Every rule chooses among the candidates that keep components in every
+    fold. A candidate whose fits prune every component in every fold is the
+    null model: it is chosen only if it is truly the best, its scores beating
+    those of the best candidate that keeps components by more than one
+    standard error of their paired (fold by fold) difference. A candidate
+    that prunes everything in some folds only is neither: its mean mixes the
+    null model's scores with those of fits that kept components, and its
+    refit on all the data may come out either way. Where no candidate keeps
+    components in every fold, the best mean is chosen.
     """
     mean = scores.mean(axis=1)
-    best = int(np.argmax(mean))
     alive = np.flatnonzero(n_active.min(axis=1) > 0)
     if alive.size == 0:
-        return best
+        return int(np.argmax(mean))
     best_alive = int(alive[np.argmax(mean[alive])])
-    if best not in alive and _beats(scores[best], scores[best_alive]):
-        return best
+    null = np.flatnonzero(n_active.max(axis=1) == 0)
+    if null.size:
+        best_null = int(null[np.argmax(mean[null])])
+        if _beats(scores[best_null], scores[best_alive]):
+            return best_null
     if rule == "max":
         return best_alive
     if rule == "one_se":

@@ -95,6 +95,21 @@ def test_rules_return_the_null_model_only_when_it_is_truly_best():
     assert _choose("one_se", scores, stability, np.zeros((3, 3), int)) == 0
 
 
+def test_a_lam_that_prunes_everything_in_some_folds_only_is_not_chosen():
+    # measured (benchmarks/sensor_networks.py, EEG time courses orthogonalised,
+    # nonlinear couplings, seed 2): lam 0.05 pruned every component in two of
+    # three folds and kept 20 in the other, which alone gave it the best mean;
+    # chosen, its refit on all the data pruned every component (F1 0)
+    scores = np.array([[-61.974, -63.615, -62.284],
+                       [-61.986, -63.857, -62.274]])
+    n_active = np.array([[0, 20, 0], [20, 20, 20]])
+    stability = np.array([0.5, 0.5])
+    for rule in ("max", "one_se", "stability"):
+        assert _choose(rule, scores, stability, n_active) == 1
+    # where no lam keeps components in every fold: the best mean
+    assert _choose("one_se", scores, stability, np.array([[0, 20, 0], [0, 0, 20]])) == 0
+
+
 def test_works_with_sklearn_cross_validation(selected):
     """The CV estimator inside scikit-learn's outer cross-validation (nested CV)."""
     X, groups, _ = _three_factors(n_epochs=6)
