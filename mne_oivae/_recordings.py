@@ -55,13 +55,7 @@ class _NpyFile:
         return fd
 
     def rows(self, start, stop):
-        fd = self._open()
-        try:
-            buf = os.pread(fd, self.row_bytes * (stop - start),
-                           self.offset + self.row_bytes * start)
-        finally:
-            os.close(fd)
-        return np.frombuffer(buf, self.dtype).reshape(stop - start, -1)
+        return self.take(np.arange(start, stop))
 
     def take(self, idx):
         """Rows *idx* (sorted, unique), one read per run of consecutive rows."""
