@@ -77,6 +77,8 @@ def fit_config(params):
         p["lam_warmup"] = p["n_iter"] // 10
     p["lam_warmup"] = check_int(p["lam_warmup"], "lam_warmup", minimum=0)
     p["kl_warmup"] = check_int(p["kl_warmup"], "kl_warmup", minimum=0)
+    p["subsample_warmup"] = check_int(p["subsample_warmup"], "subsample_warmup", minimum=0)
+    p["subsample_size"] = check_int(p["subsample_size"], "subsample_size", minimum=1)
     p["n_init"] = check_int(p["n_init"], "n_init", minimum=1)
     _validate_type(p["device"], str, "device")
     _check_option("likelihood", p["likelihood"], tuple(LIKELIHOODS))
@@ -87,7 +89,7 @@ def fit_config(params):
         "activation", "activate_input", "likelihood", "dof")})
     training = TrainConfig(**{k: p[k] for k in (
         "n_iter", "batch_size", "lr", "lam", "prior_scale", "mc_samples", "warmup",
-        "lam_warmup", "kl_warmup")})
+        "lam_warmup", "kl_warmup", "subsample_warmup", "subsample_size")})
     seeds = np.random.default_rng(seed_sequence(p["random_state"])).integers(
         2**62, size=p["n_init"])
     return FitConfig(architecture, training, tuple(int(s) for s in seeds), p["device"])

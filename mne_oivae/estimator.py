@@ -122,6 +122,17 @@ class OIVAE(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
         only through a nonlinear map: at full weight from the start the
         encoder never carries that latent (posterior collapse). ``0``
         (default): full weight throughout.
+    subsample_warmup : int
+        Iterations during which the minibatches come from one fixed random
+        subset of ``subsample_size`` training rows (drawn from the seed; all
+        rows when there are no more), to the end of the epoch in which they
+        end; then from all rows. ``0`` (default): all rows throughout. A
+        curriculum for deep generators on many observations: the networks'
+        components form on a few thousand rows seen many times, while on tens
+        of thousands of rows seen once each the same fits end in worse optima,
+        most components pruned (see the model page, "More data is harder").
+    subsample_size : int
+        Rows of that subset.
     n_init : int
         Number of independent fits from different initialisations; the one
         with the highest final objective is kept, as in ``KMeans(n_init=...)``.
@@ -236,8 +247,8 @@ class OIVAE(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
                  encoder_hidden=(), activation="tanh", activate_input=False,
                  likelihood="gaussian", dof=None, prior_scale=1.0,
                  n_iter=10000, batch_size=256, lr=1e-2, mc_samples=1, warmup=0,
-                 lam_warmup="auto", kl_warmup=0, n_init=3, random_state=None, device="auto",
-                 verbose=None):
+                 lam_warmup="auto", kl_warmup=0, subsample_warmup=0, subsample_size=2000,
+                 n_init=3, random_state=None, device="auto", verbose=None):
         self.n_components = n_components
         self.lam = lam
         self.groups = groups
@@ -256,6 +267,8 @@ class OIVAE(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
         self.warmup = warmup
         self.lam_warmup = lam_warmup
         self.kl_warmup = kl_warmup
+        self.subsample_warmup = subsample_warmup
+        self.subsample_size = subsample_size
         self.n_init = n_init
         self.random_state = random_state
         self.device = device

@@ -167,7 +167,7 @@ def subject_maps(model, X, subjects=None, *, refit="loadings", n_iter=1000, lam=
     settings = [Setting(lam, r) for r in rows]
     config = fitted_batch(config, data, settings)
     training = dataclasses.replace(config.training, n_iter=n_iter, lam=lam, warmup=0,
-                                   lam_warmup=0, kl_warmup=0)
+                                   lam_warmup=0, kl_warmup=0, subsample_warmup=0)
     seed = int(np.random.default_rng(seed_sequence(random_state)).integers(2**62))
     network = model.module_
     device = network.W.device

@@ -60,6 +60,16 @@ def test_streamed_fit_is_bit_identical(reference, tmp_path, kind):
     np.testing.assert_array_equal(model.transform(parts[1]), ref.transform(parts[1]))
 
 
+def test_subsample_warmup_reads_recordings_like_their_concatenation(reference, tmp_path):
+    X, groups, ref = reference
+    warm = {"subsample_warmup": 20, "subsample_size": 100}
+    in_memory = _model(groups, **warm).fit(X)
+    streamed = _model(groups, **warm).fit(_save(tmp_path, np.split(X, SPLITS)))
+    np.testing.assert_array_equal(streamed.group_weights_, in_memory.group_weights_)
+    np.testing.assert_array_equal(streamed.history_["elbo"], in_memory.history_["elbo"])
+    assert not np.array_equal(in_memory.history_["elbo"], ref.history_["elbo"])
+
+
 def test_recordings_read_like_their_concatenation(tmp_path):
     rng = np.random.default_rng(1)
     parts = [rng.standard_normal((n, 5)) * 1e-12 for n in (3, 8, 1, 6)]

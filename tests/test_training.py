@@ -79,6 +79,39 @@ def test_replicas_match_separate_fits(group_latent_dim, hidden, encoder_hidden,
     assert any((network.group_norms() == 0).any() for network, _ in together)  # pruned
 
 
+def test_replicas_match_separate_fits_with_a_subsample_warmup():
+    """Each replica's subsample comes from its own seed and rows, as in a fit of its own."""
+    X = _data()
+    folds = [np.sort(np.random.default_rng(4).permutation(70)[:n]) for n in (64, 66)]
+    tasks = [Task(21, 0.3), Task(22, 0.3, folds[0]), Task(23, 0.0, folds[1])]
+    config = _config(subsample_warmup=12, subsample_size=20)
+    for (network, _), task in zip(train(_layout(), _arch(), tasks, X, config), tasks):
+        _assert_same_fit(network, _alone(_arch(), task, X, config)[0])
+
+
+def test_subsample_warmup_draws_from_one_subset_then_from_all_rows():
+    X = _data()
+    fold = torch.arange(3, 70)
+    network = Network(_layout(), _arch(), seeds=[5, 6]).double()
+    config = _config(subsample_warmup=8, subsample_size=20)  # 4 steps per epoch
+    trainer = Trainer(network, X, config, [5, 6], [0.0, 0.0], [fold, fold])
+    seen = []
+    for trainer.iteration in range(0, 16, 4):  # four epochs, two of them subsampled
+        seen.append(trainer._epoch_order().view(4 * 16, 2))
+    subsets = [trainer.subsample(r) for r in range(2)]
+    for r, subset in enumerate(subsets):
+        assert len(subset) == 20 and torch.equal(subset, subset.sort().values)
+        assert set(subset.tolist()) <= set(fold.tolist())
+        for epoch in seen[:2]:  # every row of the subset, over and over; nothing else
+            assert set(epoch[:, r].tolist()) == set(subset.tolist())
+        later = set(torch.cat([epoch[:, r] for epoch in seen[2:]]).tolist())
+        assert len(later) > 50 and later <= set(fold.tolist())
+    assert not torch.equal(subsets[0], subsets[1])  # drawn from each replica's seed
+    small = Trainer(Network(_layout(), _arch(), seeds=[5]).double(), X,
+                    _config(subsample_warmup=8, subsample_size=500), [5], [0.0])
+    assert small.subsample(0) is None  # no more rows than the subset: all of them
+
+
 def test_float32_replicas_match_separate_fits():
     """In float32 a short fit agrees with its separate twin to 1e-4."""
     X = _data().float()
@@ -129,9 +162,11 @@ def test_divergence_names_the_replica_and_returns_every_replica():
     assert [history for _, history in info.value.fits] == [{}, {}]
 
 
-def test_checkpoint_state_resumes_replicas_exactly():
+@pytest.mark.parametrize("subsample_warmup", [0, 16])  # 16: resumed inside the warm-up
+def test_checkpoint_state_resumes_replicas_exactly(subsample_warmup):
     """A run stopped after 3 epochs and resumed from its state ends where the whole run does."""
-    X, config = _data(), _config(n_iter=20)
+    X = _data()
+    config = _config(n_iter=20, subsample_warmup=subsample_warmup, subsample_size=20)
     tasks = [Task(s, 0.3) for s in (1, 2)]
     whole = train(_layout(), _arch(), tasks, X, config)
     saved = {}

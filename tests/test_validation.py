@@ -33,6 +33,8 @@ def _fit(X=X_OK, groups=GROUPS_OK, **params):
     ({"lam_warmup": "slow"}, ValueError, "Invalid value for the 'lam_warmup' parameter"),
     ({"lam_warmup": -1}, ValueError, "lam_warmup must be an integer >= 0"),
     ({"kl_warmup": -1}, ValueError, "kl_warmup must be an integer >= 0"),
+    ({"subsample_warmup": -1}, ValueError, "subsample_warmup must be an integer >= 0"),
+    ({"subsample_size": 0}, ValueError, "subsample_size must be an integer >= 1"),
     ({"random_state": "seed"}, TypeError, "random_state must be None, an int"),
 ])
 def test_bad_parameters(params, error, match):

@@ -72,7 +72,7 @@ class TrainConfig:
         As the parameters of the same names of :class:`~mne_oivae.OIVAE`.
     lr, lam, prior_scale : float
         As those of :class:`~mne_oivae.OIVAE`.
-    mc_samples, warmup, lam_warmup, kl_warmup : int
+    mc_samples, warmup, lam_warmup, kl_warmup, subsample_warmup, subsample_size : int
         As those of :class:`~mne_oivae.OIVAE` (``lam_warmup`` in iterations,
         not ``"auto"``).
 
@@ -92,6 +92,8 @@ class TrainConfig:
     warmup: int
     lam_warmup: int
     kl_warmup: int = 0
+    subsample_warmup: int = 0
+    subsample_size: int = 2000
 
 
 class ProximalAdam:
@@ -209,8 +211,9 @@ class Trainer:
         self.X = X = as_rows(X)
         self.network, self.config, self.parallel = network, config, parallel
         self.n_replicas = network.n_replicas
-        self.generators = [torch.Generator(device=X.device).manual_seed(int(seed))
-                           for seed in seeds]
+        self.seeds = [int(seed) for seed in seeds]
+        self.generators = [torch.Generator(device=X.device).manual_seed(seed)
+                           for seed in self.seeds]
         self.lams = [float(lam) for lam in lams]
         self.rows = rows
         sizes = [X.shape[0]] if rows is None else [len(r) for r in rows]
@@ -233,7 +236,7 @@ class Trainer:
         self._lam_tensor = torch.tensor(self.lams, dtype=torch.float64, device=X.device) \
             .repeat_interleave(len(network.W) // self.n_replicas).view(-1, 1, 1)
         self._lam_full = self._lam_tensor.to(network.W.dtype)
-        self._buffers = self._eps = None
+        self._buffers = self._eps = self._subsamples = None
 
     def minibatch(self, idx):
         """Rows *idx* of X: in the caller's order and in the padded layout.
@@ -321,14 +324,43 @@ class Trainer:
         return record if self.parallel is None else self.parallel.average(record)
 
     def _epoch_order(self):
-        """(steps_per_epoch, batch_size * R): step s's rows, R per minibatch row."""
+        """(steps_per_epoch, batch_size * R): step s's rows, R per minibatch row.
+
+        During ``subsample_warmup`` the rows come from each replica's
+        :meth:`subsample`, each pass over it in a new order.
+        """
         size = self.steps_per_epoch * self.config.batch_size
+        subsampled = self.iteration < self.config.subsample_warmup
         orders = []
         for r, generator in enumerate(self.generators):
-            n_rows = self.X.shape[0] if self.rows is None else len(self.rows[r])
-            perm = torch.randperm(n_rows, generator=generator, device=self.X.device)[:size]
-            orders.append(perm if self.rows is None else self.rows[r][perm])
+            rows = self.subsample(r) if subsampled else (
+                None if self.rows is None else self.rows[r])
+            n_rows = self.X.shape[0] if rows is None else len(rows)
+            perm = torch.cat([torch.randperm(n_rows, generator=generator, device=self.X.device)
+                              for _ in range(-(-size // n_rows))])[:size]
+            orders.append(perm if rows is None else rows[perm])
         return torch.stack(orders, 1).view(self.steps_per_epoch, -1)
+
+    def subsample(self, r):
+        """Replica *r*'s ``subsample_size`` training rows of the subsample warm-up.
+
+        A random subset drawn from the replica's seed alone (so a resumed run
+        draws the same one), sorted; ``None`` (all rows) when the replica has
+        no more rows than that.
+        """
+        if self._subsamples is None:
+            self._subsamples = [None] * self.n_replicas
+            size = self.config.subsample_size
+            for i, seed in enumerate(self.seeds):
+                n_rows = self.X.shape[0] if self.rows is None else len(self.rows[i])
+                if n_rows <= size:
+                    self._subsamples[i] = None if self.rows is None else self.rows[i]
+                    continue
+                generator = torch.Generator(device=self.X.device).manual_seed(seed)
+                pick = torch.randperm(n_rows, generator=generator,
+                                      device=self.X.device)[:size].sort().values
+                self._subsamples[i] = pick if self.rows is None else self.rows[i][pick]
+        return self._subsamples[r]
 
     def step(self, idx, std_multiplier):
         """One iteration on the rows *idx* of X; returns (R, 2) (rec, kl) without a graph.
