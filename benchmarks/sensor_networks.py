@@ -41,7 +41,8 @@ writable subjects directory (``--subjects-dir`` or ``SUBJECTS_DIR``) and the
 sample recording's files (``--data-path``, else found or downloaded).
 
 Run: ``python benchmarks/sensor_networks.py [--seeds 0 1 2] [--cells "meg env orth nonlinear"]
-[--jobs 2] [--lams-subset] [--n-epochs 75] [--quick] [--preset MEG_REGIONS]``
+[--jobs 2] [--lams-subset] [--n-epochs 75] [--outside-amplitude 1] [--quick]
+[--preset MEG_REGIONS]``
 """
 
 import argparse
@@ -89,6 +90,7 @@ def run_recording(sensors, coupling, seed, cells, args):
     start = time.perf_counter()
     sim = simulate_recording(4, sensors=sensors, coupling=coupling,
                              n_epochs=args.n_epochs, spacing=args.spacing, snr=args.snr,
+                             outside_amplitude=args.outside_amplitude,
                              subjects_dir=args.subjects_dir, data_path=args.data_path,
                              random_state=seed, verbose=False)
     sim_s = time.perf_counter() - start
@@ -195,6 +197,9 @@ def main(argv=None):
                         help="smoke test: ico-3, 6 epochs, 2 lams (not results)")
     parser.add_argument("--folds", type=int, default=3, help="cross-validation folds")
     parser.add_argument("--snr", type=float, default=1.0)
+    parser.add_argument("--outside-amplitude", type=float, default=1.0,
+                        help="rhythm amplitude of the regions in no network, relative to "
+                             "the networks' (simulate_recording's outside_amplitude)")
     parser.add_argument("--n-epochs", type=int, default=75,
                         help="epochs of 4 s per recording (75: 5 minutes, a resting-state "
                              "recording's usual length)")
@@ -216,7 +221,8 @@ def main(argv=None):
     mne.set_log_level("WARNING")
     print(f"oi-VAE: OIVAECV over lams {args.lams}, {args.folds} folds of whole epochs; "
           f"settings {args.preset} = {args.settings}; seeds {args.seeds}; {args.spacing}, "
-          f"{args.n_epochs} epochs x 4 s, snr {args.snr}")
+          f"{args.n_epochs} epochs x 4 s, snr {args.snr}, "
+          f"outside_amplitude {args.outside_amplitude}")
     recordings = sorted({(c.split()[0], c.split()[3]) for c in args.cells})
     jobs = [(s, c, seed) for s, c in recordings for seed in args.seeds]
     results = Parallel(n_jobs=args.jobs)(

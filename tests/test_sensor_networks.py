@@ -139,6 +139,28 @@ def test_modulation_sets_how_envelopes_follow_the_drive(subjects_dir, data_path,
         assert low < np.median(np.abs(corr)) < high
 
 
+def test_outside_amplitude_quiets_the_rhythms_of_regions_in_no_network(
+        subjects_dir, data_path, cache_dir, sim):  # noqa: F811
+    quiet = simulate_recording(sensors="eeg", coupling="nonlinear", n_epochs=3,
+                               spacing="ico3", snr=4.0, outside_amplitude=0.1,
+                               subjects_dir=subjects_dir, data_path=data_path,
+                               cache_dir=cache_dir, random_state=0, verbose=False)
+    network = np.concatenate(sim.true_sets)
+    outside = np.setdiff1d(np.arange(len(sim.labels)), network)
+    np.testing.assert_array_equal(quiet.activity[:, network], sim.activity[:, network])
+    # same draws: the difference is 0.9 of the rhythm; what is left without it is slow
+    rhythm = (sim.activity[:, outside] - quiet.activity[:, outside]) / 0.9
+    slow = quiet.activity[:, outside] - 0.1 * rhythm
+    freqs = np.fft.rfftfreq(len(slow), 1 / 100.0)
+    alpha = (freqs >= sim.band[0]) & (freqs <= sim.band[1])
+
+    def alpha_power(x):
+        return (np.abs(np.fft.rfft(x, axis=0)[alpha]) ** 2).sum(0)
+
+    assert np.all(alpha_power(slow) < 1e-3 * alpha_power(rhythm))
+    assert np.all(rhythm.std(0) > 0.5)
+
+
 def test_recording_errors(subjects_dir, data_path, cache_dir, eeg_info):  # noqa: F811
     fwd = make_fsaverage_forward(eeg_info, spacing="ico4", subjects_dir=subjects_dir,
                                  cache_dir=cache_dir, verbose=False)
@@ -150,6 +172,9 @@ def test_recording_errors(subjects_dir, data_path, cache_dir, eeg_info):  # noqa
                            data_path=data_path)
     with pytest.raises(ValueError, match="modulation"):
         simulate_recording(sensors="eeg", modulation=-1.0, subjects_dir=subjects_dir,
+                           data_path=data_path)
+    with pytest.raises(ValueError, match="outside_amplitude must be >= 0"):
+        simulate_recording(sensors="eeg", outside_amplitude=-0.5, subjects_dir=subjects_dir,
                            data_path=data_path)
     with pytest.raises(ValueError, match="'sensors'"):
         simulate_recording(sensors="ecog", subjects_dir=subjects_dir, data_path=data_path)

@@ -79,10 +79,10 @@ class SimulatedRecording:
 @fill_doc
 def simulate_recording(networks=None, *, sensors="meg", coupling="monotone",
                        n_epochs=10, epoch_duration=4.0, sfreq=100.0, band=(8.0, 12.0),
-                       timescale=0.25, background=0.5, modulation=0.4, snr=1.0,
-                       noise_cov="sample", info=None, method="dSPM", spacing="ico4", fwd=None,
-                       subjects_dir=None, data_path=None, cache_dir=None, accept=False,
-                       random_state=None, verbose=None):
+                       timescale=0.25, background=0.5, modulation=0.4, outside_amplitude=1.0,
+                       snr=1.0, noise_cov="sample", info=None, method="dSPM", spacing="ico4",
+                       fwd=None, subjects_dir=None, data_path=None, cache_dir=None,
+                       accept=False, random_state=None, verbose=None):
     """Simulate a MEG or EEG recording of planted rhythmic networks and invert it.
 
     The sibling of :func:`simulate_networks` through the physics, with MNE's
@@ -93,11 +93,12 @@ def simulate_recording(networks=None, *, sensors="meg", coupling="monotone",
     slowly varying background activity of standard deviation ``background``.
     The sum ``d_r`` sets the region's activity::
 
-        x_r(t) = d_r(t) + exp(m d_r(t)) cos(2 pi f_r t + phi_r(t))
+        x_r(t) = d_r(t) + a_r exp(m d_r(t)) cos(2 pi f_r t + phi_r(t))
 
     a slow component plus a rhythm in ``band`` (frequency ``f_r`` drawn in the
     band's middle half, a slowly drifting phase ``phi_r``, independent between
-    regions) whose amplitude envelope follows ``d_r``. Regions of a network are
+    regions) whose amplitude envelope follows ``d_r``; ``a_r`` is 1 in the
+    networks' regions and ``outside_amplitude`` in the others. Regions of a network are
     thus coupled in their slow activity and in their amplitude envelopes, not
     in the phase of their rhythms. Each region's activity is carried by all
     its source points (1 nAm each), along the surface normal with the sign of
@@ -153,6 +154,13 @@ def simulate_recording(networks=None, *, sensors="meg", coupling="monotone",
         make a network easier to see in the estimates: the regions whose
         envelope is large at a time leak into all others (see the physics
         page).
+    outside_amplitude : float
+        ``a_r`` above for the regions in no network: the amplitude of their
+        rhythms relative to the networks' regions'. At 1 (default) every
+        region is equally rhythmic; smaller values let the networks' rhythms
+        stand out, as posterior alpha does at rest. Even at 0.1 the networks
+        stay hard to see in the estimates, because the networks' regions leak
+        into each other (see the physics page).
     snr : float
         Whitened signal power over noise power in the sensors.
     noise_cov : ``"sample"`` | ``"empty-room"`` | mne.Covariance
@@ -208,6 +216,7 @@ def simulate_recording(networks=None, *, sensors="meg", coupling="monotone",
     timescale = check_float(timescale, "timescale", minimum=0, strict=True)
     background = check_float(background, "background", minimum=0)
     modulation = check_float(modulation, "modulation", minimum=0)
+    outside_amplitude = check_float(outside_amplitude, "outside_amplitude", minimum=0)
     snr = check_float(snr, "snr", minimum=0, strict=True)
     rng = np.random.default_rng(random_state)
 
@@ -252,8 +261,10 @@ def simulate_recording(networks=None, *, sensors="meg", coupling="monotone",
     latent = _slow(rng, (n_samples, len(networks)), timescale * sfreq)
     drive = background * _slow(rng, (n_samples, len(labels)), timescale * sfreq)
     drive += network_drives(latent, true_sets, len(labels), coupling, rng)
-    activity = drive + np.exp(modulation * drive) * _rhythms(rng, n_samples, len(labels),
-                                                             sfreq, band)
+    amplitude = np.full(len(labels), outside_amplitude)
+    amplitude[np.concatenate(true_sets)] = 1.0
+    activity = drive + amplitude * np.exp(modulation * drive) * _rhythms(
+        rng, n_samples, len(labels), sfreq, band)
 
     simulator = mne.simulation.SourceSimulator(src, tstep=1.0 / sfreq)
     for halves, waveform in zip(patches, activity.T):
