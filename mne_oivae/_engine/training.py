@@ -344,9 +344,9 @@ class Trainer:
     def subsample(self, r):
         """Replica *r*'s ``subsample_size`` training rows of the subsample warm-up.
 
-        A random subset drawn from the replica's seed alone (so a resumed run
-        draws the same one), sorted; ``None`` (all rows) when the replica has
-        no more rows than that.
+        A random subset of its training rows drawn from the replica's seed
+        alone (so a resumed run draws the same one), sorted; all its training
+        rows (``None``: all of X) when it has no more than that.
         """
         if self._subsamples is None:
             self._subsamples = [None] * self.n_replicas
