@@ -123,14 +123,15 @@ class OIVAE(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
         encoder never carries that latent (posterior collapse). ``0``
         (default): full weight throughout.
     subsample_warmup : int
-        Iterations during which the minibatches come from one fixed random
-        subset of ``subsample_size`` training rows (drawn from the seed; all
-        rows when there are no more), to the end of the epoch in which they
-        end; then from all rows. ``0`` (default): all rows throughout. A
-        curriculum for deep generators on many observations: the networks'
-        components form on a few thousand rows seen many times, while on tens
-        of thousands of rows seen once each the same fits end in worse optima,
-        most components pruned (see the model page, "More data is harder").
+        Iterations (to the end of the epoch in which they end) during which
+        the minibatches come from one fixed random subset of
+        ``subsample_size`` training rows, drawn from the seed; then from all
+        rows. Data with no more rows than that trains on all of them
+        throughout. ``0`` (default): all rows throughout. A curriculum for
+        deep generators on many observations: the networks' components form
+        on a few thousand rows seen many times, while on tens of thousands of
+        rows, each seen fewer times, the same fits end in worse optima, most
+        components pruned (see the model page, "More data is harder").
     subsample_size : int
         Rows of that subset.
     n_init : int

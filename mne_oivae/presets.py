@@ -75,8 +75,8 @@ MEG_REGIONS_LAMS = (0.2, 0.1, 0.05, 0.02, 0.01, 0.005, 0.002)
 #:   rows, about the size of the data the recipe was tuned on (the base
 #:   case's 1,600-2,000 points, where it changes nothing). On 16,000 points
 #:   the fits without it pruned most components (long case, lam 0.01, seeds
-#:   0-4: F1 0.21-0.62); with it they find the networks and score 1-3 nats
-#:   per observation better held out (see the model page, "More data is
+#:   0-4: F1 0.21-0.62); with it they find the networks and score 0.8-2.9
+#:   nats per observation better held out (see the model page, "More data is
 #:   harder").
 #:
 #: Otherwise as :data:`MEG_REGIONS`: K = 20, the best of three

@@ -98,9 +98,9 @@ def simulate_recording(networks=None, *, sensors="meg", coupling="monotone",
     a slow component plus a rhythm in ``band`` (frequency ``f_r`` drawn in the
     band's middle half, a slowly drifting phase ``phi_r``, independent between
     regions) whose amplitude envelope follows ``d_r``; ``a_r`` is 1 in the
-    networks' regions and ``outside_amplitude`` in the others. Regions of a network are
-    thus coupled in their slow activity and in their amplitude envelopes, not
-    in the phase of their rhythms. Each region's activity is carried by all
+    networks' regions and ``outside_amplitude`` in the others. Regions of a
+    network are thus coupled in their slow activity and in their amplitude
+    envelopes, not in the phase of their rhythms. Each region's activity is carried by all
     its source points (1 nAm each), along the surface normal with the sign of
     :func:`mne.label_sign_flip` (as in :func:`simulate_networks`), and then:
 
