@@ -150,3 +150,29 @@ def test_deep_preset_beats_the_envelope_baselines_on_nonlinear_networks():
         weights = baseline_group_weights(method, X, 20, epochs=epochs, random_state=0)
         f1[method] = network_recovery_f1(truth, weights)[0].mean()
     assert f1["oivae"] >= max(v for k, v in f1.items() if k != "oivae") + 0.1
+
+
+@pytest.mark.slow
+def test_subsample_warmup_keeps_the_networks_on_many_rows():
+    """The case above with 20,000 time points: the preset's subset first, then all rows.
+
+    Measured (one initialisation, 16,000 training rows, 4,000 held out):
+    F1 0.89 and held-out -59.72 per observation; without the subsample
+    warm-up the same fit prunes more and scores 0.53 and -60.66 (seed 1:
+    0.96 against 0.70).
+    """
+    from mne_oivae.metrics import network_recovery_f1
+
+    rng = np.random.default_rng(0)
+    truth = [np.arange(0, 3), np.arange(10, 14), np.arange(20, 23), np.arange(30, 34)]
+    X = network_drives(rng.standard_normal((20000, 4)), truth, 44, "nonlinear", rng)
+    X += 0.55 * rng.standard_normal(X.shape)
+    X = ((X - X.mean(0)) / X.std(0)).astype(np.float32)
+    train, test = X[:16000], X[16000:]
+    warmup = presets.MEG_REGIONS_DEEP["subsample_warmup"]
+    assert warmup > 0
+    with_subset, without = (
+        OIVAE(**dict(presets.MEG_REGIONS_DEEP, n_init=1, subsample_warmup=iterations),
+              random_state=0, verbose=False).fit(train) for iterations in (warmup, 0))
+    assert network_recovery_f1(truth, with_subset.group_weights_)[0].mean() >= 0.85
+    assert with_subset.score(test) > without.score(test) + 0.5
