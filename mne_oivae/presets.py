@@ -87,10 +87,11 @@ MEG_REGIONS_LAMS = (0.2, 0.1, 0.05, 0.02, 0.01, 0.005, 0.002)
 #: on the nonlinear base case F1 0.89-0.93 at lams 0.02-0.01 (seeds 0-2;
 #: best baseline, amplitude-envelope correlation, 0.718) and 0.91 at 0.01
 #: (kept-aside seeds 3-5; best baseline 0.688); two networks 0.86-0.92 (AEC
-#: 0.812); seven networks 0.75-0.80 (AEC 0.753, no win); 20,000 points
-#: 0.37-0.39 before ``subsample_warmup`` (AEC 0.869), with it 0.893 by the
-#: selection (lam 0.01 on seeds 0-2; a win, by 0.024; kept-aside seeds 3-5
-#: 0.960 against 0.936).
+#: 0.812); seven networks 0.75-0.80 (AEC 0.753); 20,000 points 0.37-0.39
+#: before ``subsample_warmup`` (AEC 0.869). By the selection
+#: (:class:`~mne_oivae.OIVAECV`, seeds 0-2): two networks 0.952, seven
+#: 0.773 (a win by 0.020), 20,000 points 0.893 (by 0.024; kept-aside seeds
+#: 3-5 0.960 against 0.936).
 #: Monotone base case: F1 1.000 at every lam (seeds 0-2), as the affine
 #: recipe. With :class:`~mne_oivae.OIVAECV` (5 folds, one-SE rule) on the
 #: nonlinear base case: F1 0.901 against 0.718 (seeds 0-2), 0.780 against
