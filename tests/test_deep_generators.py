@@ -123,6 +123,15 @@ def test_deep_generators_recover_nonlinearly_coupled_networks(nonlinear_regions)
     assert f1.max() <= 0.5
 
 
+def _four_nonlinear_networks(n_samples):
+    """Four networks of 3-4 of 44 regions, nonlinear couplings, Gaussian region noise."""
+    rng = np.random.default_rng(0)
+    truth = [np.arange(0, 3), np.arange(10, 14), np.arange(20, 23), np.arange(30, 34)]
+    X = network_drives(rng.standard_normal((n_samples, 4)), truth, 44, "nonlinear", rng)
+    X += 0.55 * rng.standard_normal(X.shape)
+    return truth, ((X - X.mean(0)) / X.std(0)).astype(np.float32)
+
+
 @pytest.mark.slow
 def test_deep_preset_beats_the_envelope_baselines_on_nonlinear_networks():
     """The issue's must-show on a region-level case without fsaverage.
@@ -137,11 +146,7 @@ def test_deep_preset_beats_the_envelope_baselines_on_nonlinear_networks():
     from mne_oivae.baselines import BASELINES, baseline_group_weights
     from mne_oivae.metrics import network_recovery_f1
 
-    rng = np.random.default_rng(0)
-    truth = [np.arange(0, 3), np.arange(10, 14), np.arange(20, 23), np.arange(30, 34)]
-    X = network_drives(rng.standard_normal((2000, 4)), truth, 44, "nonlinear", rng)
-    X += 0.55 * rng.standard_normal(X.shape)
-    X = ((X - X.mean(0)) / X.std(0)).astype(np.float32)
+    truth, X = _four_nonlinear_networks(2000)
     epochs = np.repeat(np.arange(20), 100)
     model = OIVAE(**dict(presets.MEG_REGIONS_DEEP, n_init=1), random_state=0,
                   verbose=False).fit(X)
@@ -163,11 +168,7 @@ def test_subsample_warmup_keeps_the_networks_on_many_rows():
     """
     from mne_oivae.metrics import network_recovery_f1
 
-    rng = np.random.default_rng(0)
-    truth = [np.arange(0, 3), np.arange(10, 14), np.arange(20, 23), np.arange(30, 34)]
-    X = network_drives(rng.standard_normal((20000, 4)), truth, 44, "nonlinear", rng)
-    X += 0.55 * rng.standard_normal(X.shape)
-    X = ((X - X.mean(0)) / X.std(0)).astype(np.float32)
+    truth, X = _four_nonlinear_networks(20000)
     train, test = X[:16000], X[16000:]
     warmup = presets.MEG_REGIONS_DEEP["subsample_warmup"]
     assert warmup > 0

@@ -333,13 +333,16 @@ class Trainer:
         subsampled = self.iteration < self.config.subsample_warmup
         orders = []
         for r, generator in enumerate(self.generators):
-            rows = self.subsample(r) if subsampled else (
-                None if self.rows is None else self.rows[r])
+            rows = self.subsample(r) if subsampled else self._training_rows(r)
             n_rows = self.X.shape[0] if rows is None else len(rows)
             perm = torch.cat([torch.randperm(n_rows, generator=generator, device=self.X.device)
                               for _ in range(-(-size // n_rows))])[:size]
             orders.append(perm if rows is None else rows[perm])
         return torch.stack(orders, 1).view(self.steps_per_epoch, -1)
+
+    def _training_rows(self, r):
+        """Replica *r*'s training rows (``None``: all of X)."""
+        return None if self.rows is None else self.rows[r]
 
     def subsample(self, r):
         """Replica *r*'s ``subsample_size`` training rows of the subsample warm-up.
@@ -352,14 +355,13 @@ class Trainer:
             self._subsamples = [None] * self.n_replicas
             size = self.config.subsample_size
             for i, seed in enumerate(self.seeds):
-                n_rows = self.X.shape[0] if self.rows is None else len(self.rows[i])
-                if n_rows <= size:
-                    self._subsamples[i] = None if self.rows is None else self.rows[i]
-                    continue
-                generator = torch.Generator(device=self.X.device).manual_seed(seed)
-                pick = torch.randperm(n_rows, generator=generator,
-                                      device=self.X.device)[:size].sort().values
-                self._subsamples[i] = pick if self.rows is None else self.rows[i][pick]
+                rows = self._subsamples[i] = self._training_rows(i)
+                n_rows = self.X.shape[0] if rows is None else len(rows)
+                if n_rows > size:
+                    generator = torch.Generator(device=self.X.device).manual_seed(seed)
+                    pick = torch.randperm(n_rows, generator=generator,
+                                          device=self.X.device)[:size].sort().values
+                    self._subsamples[i] = pick if rows is None else rows[pick]
         return self._subsamples[r]
 
     def step(self, idx, std_multiplier):

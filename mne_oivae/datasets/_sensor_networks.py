@@ -100,9 +100,10 @@ def simulate_recording(networks=None, *, sensors="meg", coupling="monotone",
     regions) whose amplitude envelope follows ``d_r``; ``a_r`` is 1 in the
     networks' regions and ``outside_amplitude`` in the others. Regions of a
     network are thus coupled in their slow activity and in their amplitude
-    envelopes, not in the phase of their rhythms. Each region's activity is carried by all
-    its source points (1 nAm each), along the surface normal with the sign of
-    :func:`mne.label_sign_flip` (as in :func:`simulate_networks`), and then:
+    envelopes, not in the phase of their rhythms. Each region's activity is
+    carried by all its source points (1 nAm each), along the surface normal
+    with the sign of :func:`mne.label_sign_flip` (as in
+    :func:`simulate_networks`), and then:
 
     1. :class:`mne.simulation.SourceSimulator` and
        :func:`mne.simulation.simulate_raw` project it through the forward model
