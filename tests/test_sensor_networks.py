@@ -161,6 +161,26 @@ def test_outside_amplitude_quiets_the_rhythms_of_regions_in_no_network(
     assert np.all(rhythm.std(0) > 0.5)
 
 
+def test_lcmv_beamformer_estimates_the_same_recording(subjects_dir, data_path,  # noqa: F811
+                                                      cache_dir, sim):
+    lcmv = simulate_recording(sensors="eeg", coupling="nonlinear", n_epochs=3,
+                              epoch_duration=4.0, spacing="ico3", snr=4.0, method="LCMV",
+                              subjects_dir=subjects_dir, data_path=data_path,
+                              cache_dir=cache_dir, random_state=0, verbose=False)
+    assert isinstance(lcmv.inv, mne.beamformer.Beamformer)
+    assert lcmv.inv["pick_ori"] == "normal" and lcmv.inv["weight_norm"] == "unit-noise-gain"
+    np.testing.assert_array_equal(lcmv.activity, sim.activity)
+    np.testing.assert_array_equal(lcmv.raw.get_data(), sim.raw.get_data())
+    assert len(lcmv.stcs) == 3 and lcmv.stcs[0].data.shape == sim.stcs[0].data.shape
+    assert lcmv.stcs[0].subject == "fsaverage"
+    grouped = stc_to_groups(lcmv.stcs, lcmv.labels, src=lcmv.src, standardize=None,
+                            verbose=False)
+    members = np.concatenate(lcmv.true_sets)
+    fidelity = [abs(np.corrcoef(lcmv.activity[:, r], grouped.X[:, r])[0, 1]) for r in members]
+    assert np.median(fidelity) > 0.3
+    assert not np.allclose(lcmv.stcs[0].data, sim.stcs[0].data)
+
+
 def test_recording_errors(subjects_dir, data_path, cache_dir, eeg_info):  # noqa: F811
     fwd = make_fsaverage_forward(eeg_info, spacing="ico4", subjects_dir=subjects_dir,
                                  cache_dir=cache_dir, verbose=False)
@@ -178,6 +198,9 @@ def test_recording_errors(subjects_dir, data_path, cache_dir, eeg_info):  # noqa
                            data_path=data_path)
     with pytest.raises(ValueError, match="'sensors'"):
         simulate_recording(sensors="ecog", subjects_dir=subjects_dir, data_path=data_path)
+    with pytest.raises(ValueError, match="'method'.*LCMV"):
+        simulate_recording(sensors="eeg", method="beamformer", subjects_dir=subjects_dir,
+                           data_path=data_path)
 
 
 @pytest.mark.slow
