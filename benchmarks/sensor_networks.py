@@ -3,8 +3,8 @@
 Every seed simulates a recording with
 :func:`mne_oivae.datasets.simulate_recording` (fsaverage ico-4, forward model
 of MNE's sample recording's 306 MEG or 60 EEG sensors, real sample noise
-covariance, dSPM on 75 epochs of 4 s at 100 Hz, five minutes as a resting-state
-recording has (``--n-epochs``); four random networks of 3-4
+covariance, dSPM (or ``--method LCMV``, a beamformer) on 75 epochs of 4 s at
+100 Hz, five minutes as a resting-state recording has (``--n-epochs``); four random networks of 3-4
 of the HCP-MMP1 combined regions (``networks=4``), whose slow activity and alpha-rhythm
 amplitude a shared latent drives). A cell is one of
 {EEG, MEG} x {time courses, alpha envelopes} x {without, with leakage
@@ -25,10 +25,11 @@ random weights, what a method that sees nothing scores with 20 components),
 how visible the networks are to any method (``_visibility``: the ROC area with
 which the pairs of regions of one network stand out from the other pairs by the
 mutual information of their ranks, 0.5 for nothing; in the true activity's
-features and in the estimates'), the leakage (mean |r| of the alpha envelopes
-of regions that share no network: in the true activity, and in the estimates
-without or with the correction),
-and the last line
+features and in the estimates'), how often a network region's most dependent
+region is of its network (``_nearest_in_network``, the same information; 1 in
+truth), the leakage (mean |r| of the alpha envelopes of regions that share no
+network: in the true activity, and in the estimates without or with the
+correction), and the last line
 ``cells=<n> oivae_wins=<n> oivae_f1=<mean> best_baseline_f1=<mean>
 nonlinear_oivae_f1=<mean> nonlinear_best_baseline_f1=<mean>`` (a win: oi-VAE
 at or above every baseline in the cell; best baseline: the one with the best
@@ -41,7 +42,7 @@ writable subjects directory (``--subjects-dir`` or ``SUBJECTS_DIR``) and the
 sample recording's files (``--data-path``, else found or downloaded).
 
 Run: ``python benchmarks/sensor_networks.py [--seeds 0 1 2] [--cells "meg env orth nonlinear"]
-[--jobs 2] [--lams-subset] [--n-epochs 75] [--outside-amplitude 1] [--quick]
+[--jobs 2] [--lams-subset] [--n-epochs 75] [--outside-amplitude 1] [--method dSPM] [--quick]
 [--preset MEG_REGIONS]``
 """
 
@@ -79,6 +80,7 @@ class CellResult(NamedTuple):
     f1: dict  # method -> mean F1 over the networks (and "chance")
     leakage: tuple  # envelope |r| of no-network pairs: true, estimated
     visibility: tuple  # _visibility of the true features, of the estimated ones
+    nearest: tuple  # _nearest_in_network of the true features, of the estimated ones
     fit_s: float
     sim_s: float
 
@@ -90,7 +92,7 @@ def run_recording(sensors, coupling, seed, cells, args):
     start = time.perf_counter()
     sim = simulate_recording(4, sensors=sensors, coupling=coupling,
                              n_epochs=args.n_epochs, spacing=args.spacing, snr=args.snr,
-                             outside_amplitude=args.outside_amplitude,
+                             outside_amplitude=args.outside_amplitude, method=args.method,
                              subjects_dir=args.subjects_dir, data_path=args.data_path,
                              random_state=seed, verbose=False)
     sim_s = time.perf_counter() - start
@@ -122,10 +124,13 @@ def run_recording(sensors, coupling, seed, cells, args):
                          if features == "env" else sim.activity)
         visibility = (_visibility(sim.true_sets, true_features),
                       _visibility(sim.true_sets, grouped.X))
-        out[cell] = CellResult(f1, _leakage(sim, orth), visibility, fit_s, sim_s)
+        nearest = (_nearest_in_network(sim.true_sets, true_features),
+                   _nearest_in_network(sim.true_sets, grouped.X))
+        out[cell] = CellResult(f1, _leakage(sim, orth), visibility, nearest, fit_s, sim_s)
         print(f"  done: {cell}, seed {seed}, lam {model.lam_:.3g}: "
               + " ".join(f"{m} {v:.3f}" for m, v in f1.items())
-              + f", visible {visibility[0]:.2f} / {visibility[1]:.2f}, fit {fit_s:.0f} s",
+              + f", visible {visibility[0]:.2f} / {visibility[1]:.2f}, nearest "
+              f"{nearest[0]:.2f} / {nearest[1]:.2f}, fit {fit_s:.0f} s",
               flush=True)
     return out
 
@@ -158,15 +163,8 @@ def _epochs(sim):
     return np.repeat(np.arange(len(sim.stcs)), sim.stcs[0].shape[1])
 
 
-def _visibility(true_sets, X, bins=8):
-    """How well any method could tell network pairs of regions from the others in X.
-
-    The area under the ROC curve with which the pairs of regions of one network
-    stand out from all other pairs by the mutual information of their ranks (a
-    model-free measure of any dependence, nonlinear included; 8 x 8 bins):
-    0.5 when nothing in X sets a network apart, 1 when its regions depend on
-    each other more than any other pair does.
-    """
+def _rank_information(X, bins=8):
+    """Mutual information (nats) of the ranks of every pair of columns of X, 8 x 8 bins."""
     ranks = (np.argsort(np.argsort(X, axis=0), axis=0) * bins) // len(X)
     rows, cols = np.triu_indices(X.shape[1], 1)
     joint = np.zeros((len(rows), bins, bins))
@@ -175,10 +173,44 @@ def _visibility(true_sets, X, bins=8):
     outer = joint.sum(2, keepdims=True) * joint.sum(1, keepdims=True)
     with np.errstate(divide="ignore", invalid="ignore"):
         info = np.where(joint > 0, joint * np.log(joint / outer), 0.0).sum((1, 2))
-    same = np.zeros((X.shape[1],) * 2, bool)
+    pairs = np.zeros((X.shape[1],) * 2)
+    pairs[rows, cols] = pairs[cols, rows] = info
+    return pairs
+
+
+def _same_network(true_sets, n_groups):
+    same = np.zeros((n_groups, n_groups), bool)
     for regions in true_sets:
         same[np.ix_(regions, regions)] = True
-    return roc_auc_score(same[rows, cols], info)
+    np.fill_diagonal(same, False)
+    return same
+
+
+def _visibility(true_sets, X):
+    """How well any method could tell network pairs of regions from the others in X.
+
+    The area under the ROC curve with which the pairs of regions of one network
+    stand out from all other pairs by the mutual information of their ranks (a
+    model-free measure of any dependence, nonlinear included): 0.5 when nothing
+    in X sets a network apart, 1 when its regions depend on each other more
+    than any other pair does.
+    """
+    info, same = _rank_information(X), _same_network(true_sets, X.shape[1])
+    rows, cols = np.triu_indices(X.shape[1], 1)
+    return roc_auc_score(same[rows, cols], info[rows, cols])
+
+
+def _nearest_in_network(true_sets, X):
+    """Share of the network regions whose most dependent region in X is of their network.
+
+    Stricter than :func:`_visibility`: a region is grouped with its network
+    only if no other region shares more information with it (leakage
+    neighbours do).
+    """
+    info, same = _rank_information(X), _same_network(true_sets, X.shape[1])
+    np.fill_diagonal(info, -np.inf)
+    members = np.concatenate(true_sets)
+    return same[members, info[members].argmax(axis=1)].mean()
 
 
 def _chance(true_sets, n_groups, n_components, seed):
@@ -200,6 +232,9 @@ def main(argv=None):
     parser.add_argument("--outside-amplitude", type=float, default=1.0,
                         help="rhythm amplitude of the regions in no network, relative to "
                              "the networks' (simulate_recording's outside_amplitude)")
+    parser.add_argument("--method", default="dSPM",
+                        help="inverse method of simulate_recording "
+                             "(dSPM, eLORETA, LCMV: a beamformer)")
     parser.add_argument("--n-epochs", type=int, default=75,
                         help="epochs of 4 s per recording (75: 5 minutes, a resting-state "
                              "recording's usual length)")
@@ -222,7 +257,7 @@ def main(argv=None):
     print(f"oi-VAE: OIVAECV over lams {args.lams}, {args.folds} folds of whole epochs; "
           f"settings {args.preset} = {args.settings}; seeds {args.seeds}; {args.spacing}, "
           f"{args.n_epochs} epochs x 4 s, snr {args.snr}, "
-          f"outside_amplitude {args.outside_amplitude}")
+          f"outside_amplitude {args.outside_amplitude}, {args.method} estimates")
     recordings = sorted({(c.split()[0], c.split()[3]) for c in args.cells})
     jobs = [(s, c, seed) for s, c in recordings for seed in args.seeds]
     results = Parallel(n_jobs=args.jobs)(
@@ -235,7 +270,8 @@ def main(argv=None):
         for cell, value in out.items():
             merged.setdefault(cell, []).append(value)
     print(f"{'cell':<28}" + "".join(f"{m:>13}" for m in METHODS) + f"{'chance':>8}"
-          + "   visible: true / estimated   leakage: true / estimated   [s/fit, s/sim]")
+          + "   visible: true / estimated   nearest: true / estimated"
+          + "   leakage: true / estimated   [s/fit, s/sim]")
     table, wins = [], 0
     for cell in args.cells:
         results = merged[cell]
@@ -244,9 +280,11 @@ def main(argv=None):
         wins += bool(row[0] >= row[1:].max() - 1e-9)
         chance = np.mean([r.f1["chance"] for r in results])
         visible = np.mean([r.visibility for r in results], axis=0)
+        nearest = np.mean([r.nearest for r in results], axis=0)
         leak = np.mean([r.leakage for r in results], axis=0)
         print(f"{cell:<28}" + "".join(f"{v:13.3f}" for v in row) + f"{chance:8.3f}"
-              + f"   {visible[0]:.2f} / {visible[1]:.2f}   {leak[0]:.3f} / {leak[1]:.3f}   "
+              + f"   {visible[0]:.2f} / {visible[1]:.2f}   {nearest[0]:.2f} / {nearest[1]:.2f}"
+              f"   {leak[0]:.3f} / {leak[1]:.3f}   "
               f"[{np.mean([r.fit_s for r in results]):.0f}, "
               f"{np.mean([r.sim_s for r in results]):.0f}]", flush=True)
     table = np.array(table)
