@@ -39,7 +39,9 @@ The forward models are built once and cached (see
 :func:`mne_oivae.datasets.make_fsaverage_forward`; the first MEG run takes
 several minutes more). Needs fsaverage with the HCP-MMP1 annotations in a
 writable subjects directory (``--subjects-dir`` or ``SUBJECTS_DIR``) and the
-sample recording's files (``--data-path``, else found or downloaded).
+sample recording's files (``--data-path``, else found or downloaded). An MEG
+recording of 75 epochs takes about 12 GB of memory at its peak: with MEG
+cells, ``--jobs`` n needs about n times that.
 
 Run: ``python benchmarks/sensor_networks.py [--seeds 0 1 2] [--cells "meg env orth nonlinear"]
 [--jobs 2] [--lams-subset] [--n-epochs 75] [--outside-amplitude 1] [--method dSPM] [--quick]
