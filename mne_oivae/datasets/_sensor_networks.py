@@ -178,8 +178,8 @@ def simulate_recording(networks=None, *, sensors="meg", coupling="monotone",
         ``None``: the sample recording's (``sensors``).
     method : ``"dSPM"`` | ``"eLORETA"`` | ``"MNE"`` | ``"sLORETA"`` | ``"LCMV"``
         The inverse method: a minimum-norm estimate or an LCMV beamformer.
-        The beamformer leaks less between regions whose activity is
-        independent (see the physics page).
+        With the MEG sensors the beamformer follows the network regions'
+        envelopes more closely than dSPM (see the physics page).
     spacing : str
         fsaverage source space (``"ico4"``: 5,124 sources; ``"ico3"`` for
         quick tests).
