@@ -124,11 +124,10 @@ def run_recording(sensors, coupling, seed, cells, args):
         true_features = (amplitude_envelope(sim.activity, 1.0 / sim.stcs[0].tstep, sim.band,
                                             decim=DECIM, epochs=_epochs(sim))[0]
                          if features == "env" else sim.activity)
-        visibility = (_visibility(sim.true_sets, true_features),
-                      _visibility(sim.true_sets, grouped.X))
-        nearest = (_nearest_in_network(sim.true_sets, true_features),
-                   _nearest_in_network(sim.true_sets, grouped.X))
-        out[cell] = CellResult(f1, _leakage(sim, orth), visibility, nearest, fit_s, sim_s)
+        information = [_rank_information(x) for x in (true_features, grouped.X)]
+        visibility = tuple(_visibility(sim.true_sets, info) for info in information)
+        nearest = tuple(_nearest_in_network(sim.true_sets, info) for info in information)
+        out[cell] = CellResult(f1, _leakage(sim, band_tc), visibility, nearest, fit_s, sim_s)
         print(f"  done: {cell}, seed {seed}, lam {model.lam_:.3g}: "
               + " ".join(f"{m} {v:.3f}" for m, v in f1.items())
               + f", visible {visibility[0]:.2f} / {visibility[1]:.2f}, nearest "
@@ -149,14 +148,17 @@ def _band_limited(sim, orth):
     return symmetric_orthogonalize(tc) if orth else tc
 
 
-def _leakage(sim, orth):
-    """Mean |r| of alpha envelopes between regions that share no network: true, estimated."""
+def _leakage(sim, band_tc):
+    """Mean |r| of alpha envelopes between regions that share no network: true, estimated.
+
+    *band_tc* are the estimated alpha-band time courses (:func:`_band_limited`).
+    """
     in_network = np.zeros(len(sim.labels), bool)
     in_network[np.concatenate(sim.true_sets)] = True
     pairs = np.triu(np.outer(~in_network, ~in_network), 1)
     sfreq = 1.0 / sim.stcs[0].tstep
     true, _ = amplitude_envelope(sim.activity, sfreq, sim.band, decim=DECIM, epochs=_epochs(sim))
-    est, _ = amplitude_envelope(_band_limited(sim, orth), sfreq, decim=DECIM, epochs=_epochs(sim))
+    est, _ = amplitude_envelope(band_tc, sfreq, decim=DECIM, epochs=_epochs(sim))
     return tuple(np.abs(np.corrcoef(x.T)[pairs]).mean() for x in (true, est))
 
 
@@ -188,31 +190,32 @@ def _same_network(true_sets, n_groups):
     return same
 
 
-def _visibility(true_sets, X):
-    """How well any method could tell network pairs of regions from the others in X.
+def _visibility(true_sets, info):
+    """How well any method could tell network pairs of regions from the others.
 
     The area under the ROC curve with which the pairs of regions of one network
-    stand out from all other pairs by the mutual information of their ranks (a
-    model-free measure of any dependence, nonlinear included): 0.5 when nothing
-    in X sets a network apart, 1 when its regions depend on each other more
-    than any other pair does.
+    stand out from all other pairs by *info*, the mutual information of their
+    ranks (:func:`_rank_information`: a model-free measure of any dependence,
+    nonlinear included): 0.5 when nothing in the features sets a network
+    apart, 1 when its regions depend on each other more than any other pair
+    does.
     """
-    info, same = _rank_information(X), _same_network(true_sets, X.shape[1])
-    rows, cols = np.triu_indices(X.shape[1], 1)
+    same = _same_network(true_sets, len(info))
+    rows, cols = np.triu_indices(len(info), 1)
     return roc_auc_score(same[rows, cols], info[rows, cols])
 
 
-def _nearest_in_network(true_sets, X):
-    """Share of the network regions whose most dependent region in X is of their network.
+def _nearest_in_network(true_sets, info):
+    """Share of the network regions whose most dependent region (by *info*) is of their network.
 
     Stricter than :func:`_visibility`: a region is grouped with its network
     only if no other region shares more information with it (leakage
     neighbours do).
     """
-    info, same = _rank_information(X), _same_network(true_sets, X.shape[1])
-    np.fill_diagonal(info, -np.inf)
+    same = _same_network(true_sets, len(info))
     members = np.concatenate(true_sets)
-    return same[members, info[members].argmax(axis=1)].mean()
+    others = np.where(np.eye(len(info), dtype=bool), -np.inf, info)
+    return same[members, others[members].argmax(axis=1)].mean()
 
 
 def _chance(true_sets, n_groups, n_components, seed):
