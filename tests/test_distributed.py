@@ -1,5 +1,6 @@
 """Data-parallel fits on 2 CPU processes (gloo, loopback) equal the fit of 1 process."""
 
+import os
 import socket
 
 import numpy as np
@@ -43,6 +44,11 @@ def _rank(rank, world, port, out, cases):
     finally:
         dist.destroy_process_group()
     np.save(f"{out}{rank}.npy", np.array(results, dtype=object), allow_pickle=True)
+    # The rank's work is done: end it without C++ static destructors. In 2 full test runs
+    # of 11 a rank aborted with "terminate called without an active exception" (a thread
+    # destroyed while joinable), which is what a normal exit does to a gloo thread still
+    # alive; the rank's fit was not at fault, so the test must not depend on that exit.
+    os._exit(0)
 
 
 KEYS = ("random_state", "n_samples", "scale", "batch_size")
