@@ -10,7 +10,8 @@ amplitude a shared latent drives). A cell is one of
 {EEG, MEG} x {time courses, alpha envelopes} x {without, with leakage
 correction} x {monotone (linear-friendly), nonlinear couplings}; the features
 come from :func:`mne_oivae.stc_to_groups` (``mode="mean_flip"``;
-``orthogonalize=True``; ``envelope=(8, 12), decim=5``). Methods:
+``orthogonalize=True``; ``envelope=(8, 12), decim=5``; with ``--lowpass`` f the
+time courses are low-passed at f Hz, ``lowpass=f, decim=5``). Methods:
 :class:`mne_oivae.OIVAECV` with the ``MEG_REGIONS_DEEP`` preset (nonlinear
 generators) over its lams, or another preset (``--preset MEG_REGIONS``), and
 every method of :mod:`mne_oivae.baselines` (FA, FastICA, PCA,
@@ -44,8 +45,8 @@ recording of 75 epochs takes about 12 GB of memory at its peak: with MEG
 cells, ``--jobs`` n needs about n times that.
 
 Run: ``python benchmarks/sensor_networks.py [--seeds 0 1 2] [--cells "meg env orth nonlinear"]
-[--jobs 2] [--lams-subset] [--n-epochs 75] [--outside-amplitude 1] [--method dSPM] [--quick]
-[--preset MEG_REGIONS]``
+[--jobs 2] [--lams-subset] [--n-epochs 75] [--outside-amplitude 1] [--method dSPM] [--lowpass 2]
+[--quick] [--preset MEG_REGIONS]``
 """
 
 import argparse
@@ -64,7 +65,7 @@ from mne_oivae.baselines import BASELINES, baseline_group_weights
 from mne_oivae.datasets import simulate_recording
 from mne_oivae.metrics import network_recovery_f1
 from mne_oivae.presets import NETWORK_THRESHOLD
-from mne_oivae.source import amplitude_envelope, symmetric_orthogonalize
+from mne_oivae.source import amplitude_envelope, low_pass, symmetric_orthogonalize
 
 SENSORS = ("eeg", "meg")
 FEATURES = ("tc", "env")  # label time courses, alpha amplitude envelopes
@@ -102,9 +103,12 @@ def run_recording(sensors, coupling, seed, cells, args):
     for cell in cells:
         _, features, leakage, _ = cell.split()
         orth = leakage == "orth"
+        lowpass = args.lowpass if features == "tc" else None
         grouped = stc_to_groups(sim.stcs, sim.labels, src=sim.src, orthogonalize=orth,
                                 envelope=sim.band if features == "env" else None,
-                                decim=DECIM if features == "env" else 1, verbose=False)
+                                lowpass=lowpass,
+                                decim=DECIM if features == "env" or lowpass else 1,
+                                verbose=False)
         start = time.perf_counter()
         model = OIVAECV(OIVAE(**args.settings, groups=grouped.groups, random_state=seed),
                         lams=args.lams, cv=args.folds, verbose=False).fit(
@@ -121,9 +125,7 @@ def run_recording(sensors, coupling, seed, cells, args):
               for m, w in weights.items()}
         f1["chance"] = _chance(sim.true_sets, len(sim.labels),
                                 args.settings["n_components"], seed)
-        true_features = (amplitude_envelope(sim.activity, 1.0 / sim.stcs[0].tstep, sim.band,
-                                            decim=DECIM, epochs=_epochs(sim))[0]
-                         if features == "env" else sim.activity)
+        true_features = _true_features(sim, features, lowpass)
         information = [_rank_information(x) for x in (true_features, grouped.X)]
         visibility = tuple(_visibility(sim.true_sets, info) for info in information)
         nearest = tuple(_nearest_in_network(sim.true_sets, info) for info in information)
@@ -146,6 +148,17 @@ def _band_limited(sim, orth):
                                                 verbose=False).T
                          for i in range(0, len(tc), n_times)])
     return symmetric_orthogonalize(tc) if orth else tc
+
+
+def _true_features(sim, features, lowpass):
+    """The features of the true activity, made as the cell makes the estimates'."""
+    sfreq = 1.0 / sim.stcs[0].tstep
+    if features == "env":
+        return amplitude_envelope(sim.activity, sfreq, sim.band, decim=DECIM,
+                                  epochs=_epochs(sim))[0]
+    if lowpass:
+        return low_pass(sim.activity, sfreq, lowpass, decim=DECIM, epochs=_epochs(sim))[0]
+    return sim.activity
 
 
 def _leakage(sim, band_tc):
@@ -243,6 +256,10 @@ def main(argv=None):
     parser.add_argument("--n-epochs", type=int, default=75,
                         help="epochs of 4 s per recording (75: 5 minutes, a resting-state "
                              "recording's usual length)")
+    parser.add_argument("--lowpass", type=float, default=None,
+                        help="time-course cells: low-pass the label time courses at this "
+                             "frequency in Hz (and keep every 5th sample), keeping the "
+                             "slow activity below the rhythms (stc_to_groups' lowpass)")
     parser.add_argument("--lams-subset", action="store_true",
                         help="every third of the preset's lams only (a cheaper search)")
     parser.add_argument("--preset", default=MEG_PRESETS[0], choices=MEG_PRESETS,
@@ -262,7 +279,8 @@ def main(argv=None):
     print(f"oi-VAE: OIVAECV over lams {args.lams}, {args.folds} folds of whole epochs; "
           f"settings {args.preset} = {args.settings}; seeds {args.seeds}; {args.spacing}, "
           f"{args.n_epochs} epochs x 4 s, snr {args.snr}, "
-          f"outside_amplitude {args.outside_amplitude}, {args.method} estimates")
+          f"outside_amplitude {args.outside_amplitude}, {args.method} estimates, "
+          f"time courses low-passed at {args.lowpass} Hz")
     recordings = sorted({(c.split()[0], c.split()[3]) for c in args.cells})
     jobs = [(s, c, seed) for s, c in recordings for seed in args.seeds]
     results = Parallel(n_jobs=args.jobs)(

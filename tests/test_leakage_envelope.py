@@ -6,7 +6,7 @@ import pytest
 from _source_fixtures import hcp_labels, src_ico3, subjects_dir  # noqa: F401
 
 from mne_oivae import stc_to_groups
-from mne_oivae.source import amplitude_envelope, symmetric_orthogonalize
+from mne_oivae.source import amplitude_envelope, low_pass, symmetric_orthogonalize
 
 
 def _leaky(n=2000, p=6, seed=0):
@@ -71,6 +71,24 @@ def test_envelope_bad_input():
         amplitude_envelope(X, 100.0, epochs=np.tile([0, 1], 50))
 
 
+def test_low_pass_keeps_slow_activity_under_a_rhythm():
+    sfreq = 100.0
+    t = np.arange(800) / sfreq
+    slow = np.sin(2 * np.pi * 0.5 * t)
+    X = np.c_[slow + 2 * np.sin(2 * np.pi * 10 * t), -slow + np.sin(2 * np.pi * 11 * t)]
+    epochs = np.repeat([0, 1], 400)
+    Y, kept = low_pass(X, sfreq, 2.0, decim=5, epochs=epochs)
+    assert Y.shape == (160, 2)
+    np.testing.assert_array_equal(kept, np.repeat([0, 1], 80))
+    inner = np.r_[20:60, 100:140]  # away from the epochs' filter edges
+    np.testing.assert_allclose(Y[inner, 0], slow[::5][inner], atol=0.05)
+    np.testing.assert_allclose(Y[inner, 1], -slow[::5][inner], atol=0.05)
+    with pytest.raises(ValueError, match=r"aliases.*below 0.4 times that \(8 Hz\)"):
+        low_pass(X, sfreq, 10.0, decim=5)
+    with pytest.raises(ValueError, match="lowpass"):
+        low_pass(X, sfreq, -1.0)
+
+
 def _stcs(src, n_epochs=3, n_times=400, sfreq=100.0, seed=0):
     rng = np.random.default_rng(seed)
     vertices = [s["vertno"] for s in src]
@@ -100,8 +118,17 @@ def test_stc_to_groups_options(src_ico3, hcp_labels, tmp_path):  # noqa: F811
     np.testing.assert_array_equal(on_disk.epochs, env.epochs)
     with pytest.raises(ValueError, match="Nyquist"):
         stc_to_groups(stcs, hcp_labels, src=src_ico3, envelope=(30, 60))
-    with pytest.raises(ValueError, match="pass envelope"):
+    slow = stc_to_groups(stcs, hcp_labels, src=src_ico3, orthogonalize=True, lowpass=2.0,
+                         decim=5, verbose=False)
+    assert slow.X.shape == (3 * 80, len(hcp_labels))
+    np.testing.assert_array_equal(slow.epochs, env.epochs)
+    np.testing.assert_allclose(np.corrcoef(slow.X.T), np.eye(len(hcp_labels)), atol=1e-3)
+    with pytest.raises(ValueError, match="pass envelope=.* or lowpass"):
         stc_to_groups(stcs, hcp_labels, src=src_ico3, decim=2)
+    with pytest.raises(ValueError, match="exclude each other"):
+        stc_to_groups(stcs, hcp_labels, src=src_ico3, envelope=(8, 12), lowpass=2.0)
+    with pytest.raises(ValueError, match="lower decim or lowpass"):
+        stc_to_groups(stcs, hcp_labels, src=src_ico3, lowpass=20.0, decim=5)
     with pytest.raises(ValueError, match="at least as many time points as regions"):
         stc_to_groups([stc.copy().crop(0, 0.2) for stc in stcs[:1]], hcp_labels,
                       src=src_ico3, orthogonalize=True)

@@ -8,12 +8,12 @@ data matrix and a :class:`~mne_oivae.GroupSpec`; :func:`component_maps` turns a
 fitted model back into brain maps (tables of regions come from
 :mod:`mne_oivae.results`), and :func:`save_component_maps` writes the maps as
 GIFTI and NIfTI files. Between the two, :func:`symmetric_orthogonalize`
-corrects region time courses for leakage and :func:`amplitude_envelope` turns
-them into band-limited amplitude envelopes (both are also options of
-:func:`stc_to_groups`).
+corrects region time courses for leakage, :func:`amplitude_envelope` turns
+them into band-limited amplitude envelopes and :func:`low_pass` keeps their
+slow activity (all three are also options of :func:`stc_to_groups`).
 """
 
-from ._envelope import amplitude_envelope
+from ._envelope import amplitude_envelope, low_pass
 from ._export import save_component_maps
 from ._groups import GroupedSource, stc_to_groups
 from ._hcpmmp1 import fsaverage_subjects_dir, read_hcpmmp1_labels
@@ -21,5 +21,5 @@ from ._leakage import symmetric_orthogonalize
 from ._maps import component_maps
 
 __all__ = ["GroupedSource", "amplitude_envelope", "component_maps",
-           "fsaverage_subjects_dir", "read_hcpmmp1_labels", "save_component_maps",
+           "fsaverage_subjects_dir", "low_pass", "read_hcpmmp1_labels", "save_component_maps",
            "stc_to_groups", "symmetric_orthogonalize"]

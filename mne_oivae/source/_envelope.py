@@ -1,4 +1,4 @@
-"""Band-limited amplitude envelopes of region time courses."""
+"""Slow time courses and band-limited amplitude envelopes of region time courses."""
 
 import numpy as np
 from mne.filter import filter_data
@@ -76,6 +76,55 @@ def amplitude_envelope(X, sfreq, band=None, *, decim=1, epochs=None):
             env = env[::decim]
         pieces.append(env)
         labels.append(np.full(len(env), 0 if epochs is None else epochs[rows.start]))
+    return np.concatenate(pieces), np.concatenate(labels)
+
+
+def low_pass(X, sfreq, h_freq, *, decim=1, epochs=None):
+    """Slow time courses: low-pass (MNE's zero-phase FIR) and down-sample, epoch by epoch.
+
+    Parameters
+    ----------
+    X : ndarray, shape (n_samples, n_regions)
+        Time courses, one column per region, rows in time order.
+    sfreq : float
+        Sampling frequency of ``X`` in Hz.
+    h_freq : float
+        Edge of the pass band in Hz; at most 0.4 times the sampling frequency
+        after down-sampling (``sfreq / decim``), so that nothing aliases.
+    decim : int
+        Keep every ``decim``-th sample of the low-passed time courses.
+    epochs : array-like of int, shape (n_samples,) | None
+        Epoch of every row (see :func:`amplitude_envelope`).
+
+    Returns
+    -------
+    slow : ndarray of float64, shape (n_out, n_regions)
+        The low-passed, down-sampled time courses.
+    epochs : ndarray of int, shape (n_out,)
+        Epoch of every kept row (all 0 when ``epochs`` is None).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from mne_oivae.source import low_pass
+    >>> t = np.arange(2000) / 100.0
+    >>> x = np.sin(2 * np.pi * 0.5 * t) + np.sin(2 * np.pi * 10 * t)
+    >>> slow, _ = low_pass(x[:, None], 100.0, 2.0, decim=5)
+    >>> slow.shape
+    (400, 1)
+    """
+    h_freq = check_float(h_freq, "lowpass", minimum=0, strict=True)
+    decim = check_int(decim, "decim", minimum=1)
+    if h_freq > 0.4 * sfreq / decim:
+        raise ValueError(f"lowpass={h_freq:g} Hz with decim={decim} aliases: the kept "
+                         f"samples are {sfreq / decim:g} Hz apart in rate, and the pass band "
+                         f"must end below 0.4 times that ({0.4 * sfreq / decim:g} Hz); "
+                         "lower decim or lowpass")
+    pieces, labels = [], []
+    for rows in epoch_rows(epochs, X.shape[0]):
+        x = filter_data(X[rows].T, sfreq, None, h_freq, verbose=False).T[::decim]
+        pieces.append(x)
+        labels.append(np.full(len(x), 0 if epochs is None else epochs[rows.start]))
     return np.concatenate(pieces), np.concatenate(labels)
 
 

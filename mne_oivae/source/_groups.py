@@ -12,9 +12,9 @@ from mne.utils import _check_option, _validate_type, logger, verbose
 from .._docs import fill_doc
 from .._io import atomic_write, check_writable
 from .._npy_rows import NpyRowWriter
-from .._validation import check_band, check_int
+from .._validation import check_band, check_float, check_int
 from ..groups import GroupSpec
-from ._envelope import amplitude_envelope, bandpass_epochs
+from ._envelope import amplitude_envelope, bandpass_epochs, low_pass
 from ._leakage import symmetric_orthogonalize
 from ._stream import ANY_STC, KINDS, CheckedStream, check_labels, check_stc, label_name
 
@@ -163,7 +163,8 @@ class GroupedSource:
 @verbose
 @fill_doc
 def stc_to_groups(stcs, labels, *, mode="mean_flip", src=None, atlas=None,
-                  orthogonalize=False, envelope=None, decim=1, standardize="features",
+                  orthogonalize=False, envelope=None, lowpass=None, decim=1,
+                  standardize="features",
                   fname=None, overwrite=False, verbose=None):
     """Turn source estimates and labels into grouped data for oi-VAE.
 
@@ -217,11 +218,18 @@ def stc_to_groups(stcs, labels, *, mode="mean_flip", src=None, atlas=None,
         amplitude, within every estimate; see
         :func:`mne_oivae.source.amplitude_envelope`), e.g. ``(8, 12)`` for
         alpha. The band must lie below the estimates' Nyquist frequency.
+    lowpass : float | None
+        Edge in Hz of a low-pass of the time courses (MNE's zero-phase FIR,
+        within every estimate; before the leakage correction): the features
+        become the slow activity of the regions, e.g. ``lowpass=2`` for
+        activity slower than the rhythms, whose carriers differ between
+        regions and hide it. Not with ``envelope``.
     decim : int
-        With ``envelope``: keep every ``decim``-th envelope sample (after an
-        anti-alias low-pass). The envelope of a band of width B varies slower
-        than B, so e.g. ``decim=5`` at 100 Hz keeps a 4-Hz-wide band's
-        envelope.
+        With ``envelope`` or ``lowpass``: keep every ``decim``-th sample
+        (envelopes get an anti-alias low-pass first; ``lowpass`` must end below
+        0.4 times the down-sampled rate). The envelope of a band of width B
+        varies slower than B, so e.g. ``decim=5`` at 100 Hz keeps a 4-Hz-wide
+        band's envelope, or activity below 2 Hz.
     standardize : ``"features"`` | ``"global"`` | None
         How the raw features ``Y`` (amplitudes around 1e-9 Am) become ``X =
         (Y - mean_) / scale_``: ``"features"`` (default) z-scores every column
@@ -233,8 +241,8 @@ def stc_to_groups(stcs, labels, *, mode="mean_flip", src=None, atlas=None,
         A ``.npy`` file to write the features to, one subject (recording) per
         file for a group study: the rows go to disk as they are extracted and
         are standardised there, so the data is never held in memory whole
-        (except through leakage correction and envelopes, which need all time
-        points of the recording at once), and ``X`` is a read-only memory map
+        (except through leakage correction, low-pass and envelopes, which need
+        all time points of the recording at once), and ``X`` is a read-only memory map
         of the file. ``OIVAE(...).fit([file_1, file_2, ...])`` then fits the
         subjects a minibatch at a time (see :mod:`mne_oivae.group`). ``None``
         (default): ``X`` is in memory.
@@ -281,9 +289,16 @@ def stc_to_groups(stcs, labels, *, mode="mean_flip", src=None, atlas=None,
     _check_option("standardize", standardize, _STANDARDIZE)
     _validate_type(orthogonalize, bool, "orthogonalize")
     decim = check_int(decim, "decim", minimum=1)
-    if decim > 1 and envelope is None:
-        raise ValueError(f"decim={decim} down-samples envelopes: pass envelope=(low, "
-                         "high) too, or decimate the estimates yourself after a low-pass")
+    if lowpass is not None:
+        lowpass = check_float(lowpass, "lowpass", minimum=0, strict=True)
+    if envelope is not None and lowpass is not None:
+        raise ValueError("envelope and lowpass exclude each other: envelope=(low, high) "
+                         "takes the amplitude of a rhythm, lowpass keeps the activity "
+                         "below it; pass one of them")
+    if decim > 1 and envelope is None and lowpass is None:
+        raise ValueError(f"decim={decim} down-samples envelopes or low-passed time "
+                         "courses: pass envelope=(low, high) or lowpass too, or decimate "
+                         "the estimates yourself after a low-pass")
     labels = check_labels(labels)
     if fname is not None:
         _validate_type(fname, "path-like", "fname")
@@ -315,7 +330,8 @@ def stc_to_groups(stcs, labels, *, mode="mean_flip", src=None, atlas=None,
         blocks = (stc.data[stream.feature_rows].T for stc in stream)
     else:
         blocks = _label_blocks(stream, labels, src, mode)
-    in_memory = fname is None or orthogonalize or envelope is not None
+    filtered = orthogonalize or envelope is not None or lowpass is not None
+    in_memory = fname is None or filtered
     with mne.utils.use_log_level(False):  # MNE logs one line per estimate
         if in_memory:
             Y = _fill(blocks, known_total)
@@ -324,9 +340,9 @@ def stc_to_groups(stcs, labels, *, mode="mean_flip", src=None, atlas=None,
     if stream.n_stcs == 0:
         raise _no_estimates()
     epochs = np.repeat(np.arange(stream.n_stcs), stream.n_times)
-    if orthogonalize or envelope is not None:
-        Y, epochs = _leakage_and_envelope(Y, epochs, 1.0 / stream.last.tstep,
-                                          orthogonalize, envelope, decim)
+    if filtered:
+        Y, epochs = _filter_and_correct(Y, epochs, 1.0 / stream.last.tstep,
+                                        orthogonalize, envelope, lowpass, decim)
     if fname is None:
         mean, scale = _standardize_inplace(Y, standardize)
     elif in_memory:
@@ -371,9 +387,11 @@ def _no_estimates():
                       "SourceEstimate")
 
 
-def _leakage_and_envelope(Y, epochs, sfreq, orthogonalize, band, decim):
-    """Band-pass, leakage correction and envelope of the feature matrix, in that order."""
+def _filter_and_correct(Y, epochs, sfreq, orthogonalize, band, lowpass, decim):
+    """Low- or band-pass, leakage correction and envelope of the features, in that order."""
     Y = Y.astype(np.float64)
+    if lowpass is not None:
+        Y, epochs = low_pass(Y, sfreq, lowpass, decim=decim, epochs=epochs)
     if band is not None:
         check_band(band, sfreq)
         Y = bandpass_epochs(Y, sfreq, band, epochs)
