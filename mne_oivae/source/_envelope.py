@@ -117,9 +117,9 @@ def low_pass(X, sfreq, h_freq, *, decim=1, epochs=None):
     decim = check_int(decim, "decim", minimum=1)
     if h_freq > 0.4 * sfreq / decim:
         raise ValueError(f"lowpass={h_freq:g} Hz with decim={decim} aliases: the kept "
-                         f"samples are {sfreq / decim:g} Hz apart in rate, and the pass band "
-                         f"must end below 0.4 times that ({0.4 * sfreq / decim:g} Hz); "
-                         "lower decim or lowpass")
+                         f"samples come at {sfreq / decim:g} Hz, and the pass band must "
+                         f"end at 0.4 times that ({0.4 * sfreq / decim:g} Hz) or below; lower "
+                         "decim or lowpass")
     pieces, labels = [], []
     for rows in epoch_rows(epochs, X.shape[0]):
         x = filter_data(X[rows].T, sfreq, None, h_freq, verbose=False).T[::decim]

@@ -226,7 +226,7 @@ def stc_to_groups(stcs, labels, *, mode="mean_flip", src=None, atlas=None,
         regions and hide it. Not with ``envelope``.
     decim : int
         With ``envelope`` or ``lowpass``: keep every ``decim``-th sample
-        (envelopes get an anti-alias low-pass first; ``lowpass`` must end below
+        (envelopes get an anti-alias low-pass first; ``lowpass`` may be at most
         0.4 times the down-sampled rate). The envelope of a band of width B
         varies slower than B, so e.g. ``decim=5`` at 100 Hz keeps a 4-Hz-wide
         band's envelope, or activity below 2 Hz.
