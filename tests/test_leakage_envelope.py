@@ -85,8 +85,10 @@ def test_low_pass_keeps_slow_activity_under_a_rhythm():
     np.testing.assert_allclose(Y[inner, 1], -slow[::5][inner], atol=0.05)
     with pytest.raises(ValueError, match=r"aliases.*at 0.4 times that \(8 Hz\) or below"):
         low_pass(X, sfreq, 10.0, decim=5)
-    with pytest.raises(ValueError, match="lowpass"):
+    with pytest.raises(ValueError, match="h_freq"):
         low_pass(X, sfreq, -1.0)
+    with pytest.raises(ValueError, match="finite 2D array"):
+        low_pass(X[:, 0], sfreq, 2.0)
 
 
 def _stcs(src, n_epochs=3, n_times=400, sfreq=100.0, seed=0):
@@ -127,7 +129,7 @@ def test_stc_to_groups_options(src_ico3, hcp_labels, tmp_path):  # noqa: F811
         stc_to_groups(stcs, hcp_labels, src=src_ico3, decim=2)
     with pytest.raises(ValueError, match="exclude each other"):
         stc_to_groups(stcs, hcp_labels, src=src_ico3, envelope=(8, 12), lowpass=2.0)
-    with pytest.raises(ValueError, match="lower decim or lowpass"):
+    with pytest.raises(ValueError, match="lower decim or the low-pass frequency"):
         stc_to_groups(stcs, hcp_labels, src=src_ico3, lowpass=20.0, decim=5)
     with pytest.raises(ValueError, match="at least as many time points as regions"):
         stc_to_groups([stc.copy().crop(0, 0.2) for stc in stcs[:1]], hcp_labels,

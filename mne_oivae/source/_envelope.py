@@ -57,11 +57,7 @@ def amplitude_envelope(X, sfreq, band=None, *, decim=1, epochs=None):
     >>> env.shape
     (200, 1)
     """
-    X = np.asarray(X, dtype=np.float64)
-    if X.ndim != 2 or not np.isfinite(X).all():
-        raise ValueError(f"X must be a finite 2D array (n_samples, n_regions), got shape "
-                         f"{X.shape}")
-    sfreq = check_float(sfreq, "sfreq", minimum=0, strict=True)
+    X, sfreq = _time_courses(X, sfreq)
     decim = check_int(decim, "decim", minimum=1)
     if band is not None:
         check_band(band, sfreq)
@@ -113,19 +109,29 @@ def low_pass(X, sfreq, h_freq, *, decim=1, epochs=None):
     >>> slow.shape
     (400, 1)
     """
-    h_freq = check_float(h_freq, "lowpass", minimum=0, strict=True)
+    X, sfreq = _time_courses(X, sfreq)
+    h_freq = check_float(h_freq, "h_freq", minimum=0, strict=True)
     decim = check_int(decim, "decim", minimum=1)
     if h_freq > 0.4 * sfreq / decim:
-        raise ValueError(f"lowpass={h_freq:g} Hz with decim={decim} aliases: the kept "
-                         f"samples come at {sfreq / decim:g} Hz, and the pass band must "
-                         f"end at 0.4 times that ({0.4 * sfreq / decim:g} Hz) or below; lower "
-                         "decim or lowpass")
+        raise ValueError(f"a low-pass at {h_freq:g} Hz with decim={decim} aliases: the "
+                         f"kept samples come at {sfreq / decim:g} Hz, and the pass band "
+                         f"must end at 0.4 times that ({0.4 * sfreq / decim:g} Hz) or "
+                         "below; lower decim or the low-pass frequency")
     pieces, labels = [], []
     for rows in epoch_rows(epochs, X.shape[0]):
         x = filter_data(X[rows].T, sfreq, None, h_freq, verbose=False).T[::decim]
         pieces.append(x)
         labels.append(np.full(len(x), 0 if epochs is None else epochs[rows.start]))
     return np.concatenate(pieces), np.concatenate(labels)
+
+
+def _time_courses(X, sfreq):
+    """X as a finite float64 (n_samples, n_regions) array, and sfreq as a positive float."""
+    X = np.asarray(X, dtype=np.float64)
+    if X.ndim != 2 or not np.isfinite(X).all():
+        raise ValueError(f"X must be a finite 2D array (n_samples, n_regions), got shape "
+                         f"{X.shape}")
+    return X, check_float(sfreq, "sfreq", minimum=0, strict=True)
 
 
 def bandpass_epochs(X, sfreq, band, epochs=None):
