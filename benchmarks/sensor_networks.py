@@ -66,6 +66,7 @@ from mne_oivae.datasets import simulate_recording
 from mne_oivae.metrics import network_recovery_f1
 from mne_oivae.presets import NETWORK_THRESHOLD
 from mne_oivae.source import amplitude_envelope, low_pass, symmetric_orthogonalize
+from mne_oivae.source._envelope import bandpass_epochs
 
 SENSORS = ("eeg", "meg")
 FEATURES = ("tc", "env")  # label time courses, alpha amplitude envelopes
@@ -99,7 +100,7 @@ def run_recording(sensors, coupling, seed, cells, args):
                              subjects_dir=args.subjects_dir, data_path=args.data_path,
                              random_state=seed, verbose=False)
     sim_s = time.perf_counter() - start
-    out = {}
+    out, band_tcs = {}, {}
     for cell in cells:
         _, features, leakage, _ = cell.split()
         orth = leakage == "orth"
@@ -114,7 +115,9 @@ def run_recording(sensors, coupling, seed, cells, args):
                         lams=args.lams, cv=args.folds, verbose=False).fit(
             grouped.X, epochs=grouped.epochs)
         fit_s = time.perf_counter() - start
-        band_tc = _band_limited(sim, orth)
+        if orth not in band_tcs:  # shared by the cells of this recording
+            band_tcs[orth] = _band_limited(sim, orth)
+        band_tc = band_tcs[orth]
         weights = {"oivae": model.group_weights_}
         for method in BASELINES:
             X, epochs = ((band_tc, _epochs(sim))
@@ -142,11 +145,7 @@ def _band_limited(sim, orth):
     """Alpha-band label time courses (orthogonalised in the corrected cells)."""
     tc = stc_to_groups(sim.stcs, sim.labels, src=sim.src, standardize=None,
                        verbose=False).X.astype(np.float64)
-    n_times = sim.stcs[0].shape[1]
-    sfreq = 1.0 / sim.stcs[0].tstep
-    tc = np.concatenate([mne.filter.filter_data(tc[i:i + n_times].T, sfreq, *sim.band,
-                                                verbose=False).T
-                         for i in range(0, len(tc), n_times)])
+    tc = bandpass_epochs(tc, 1.0 / sim.stcs[0].tstep, sim.band, _epochs(sim))
     return symmetric_orthogonalize(tc) if orth else tc
 
 

@@ -61,18 +61,17 @@ def amplitude_envelope(X, sfreq, band=None, *, decim=1, epochs=None):
     decim = check_int(decim, "decim", minimum=1)
     if band is not None:
         check_band(band, sfreq)
-    pieces, labels = [], []
-    for rows in epoch_rows(epochs, X.shape[0]):
-        x = X[rows]
+
+    def envelope(x):
         if band is not None:
             x = bandpass(x, sfreq, band)
         env = np.abs(hilbert(x, axis=0))
         if decim > 1:
             env = filter_data(env.T, sfreq, None, 0.4 * sfreq / decim, verbose=False).T
             env = env[::decim]
-        pieces.append(env)
-        labels.append(np.full(len(env), 0 if epochs is None else epochs[rows.start]))
-    return np.concatenate(pieces), np.concatenate(labels)
+        return env
+
+    return _by_epoch(X, epochs, envelope)
 
 
 def low_pass(X, sfreq, h_freq, *, decim=1, epochs=None):
@@ -117,11 +116,17 @@ def low_pass(X, sfreq, h_freq, *, decim=1, epochs=None):
                          f"kept samples come at {sfreq / decim:g} Hz, and the pass band "
                          f"must end at 0.4 times that ({0.4 * sfreq / decim:g} Hz) or "
                          "below; lower decim or the low-pass frequency")
+    return _by_epoch(X, epochs, lambda x: filter_data(x.T, sfreq, None, h_freq,
+                                                      verbose=False).T[::decim])
+
+
+def _by_epoch(X, epochs, transform):
+    """*transform* of the rows of every epoch, stacked, and the epoch of every output row."""
     pieces, labels = [], []
     for rows in epoch_rows(epochs, X.shape[0]):
-        x = filter_data(X[rows].T, sfreq, None, h_freq, verbose=False).T[::decim]
-        pieces.append(x)
-        labels.append(np.full(len(x), 0 if epochs is None else epochs[rows.start]))
+        out = transform(X[rows])
+        pieces.append(out)
+        labels.append(np.full(len(out), 0 if epochs is None else epochs[rows.start]))
     return np.concatenate(pieces), np.concatenate(labels)
 
 
@@ -136,10 +141,7 @@ def _time_courses(X, sfreq):
 
 def bandpass_epochs(X, sfreq, band, epochs=None):
     """:func:`bandpass` within every epoch (see :func:`amplitude_envelope`)."""
-    out = np.empty(X.shape)
-    for rows in epoch_rows(epochs, X.shape[0]):
-        out[rows] = bandpass(X[rows], sfreq, band)
-    return out
+    return _by_epoch(X, epochs, lambda x: bandpass(x, sfreq, band))[0]
 
 
 def epoch_rows(epochs, n_samples):
