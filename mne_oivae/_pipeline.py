@@ -8,6 +8,7 @@ restarts trained together as the replicas of one engine run
 """
 
 import dataclasses
+import math
 import os
 from typing import NamedTuple
 
@@ -179,11 +180,16 @@ def fitted_batch(config, X, settings):
 
 
 def _best_per_setting(fits, n_init):
-    """The :class:`Fit` with the highest final objective among each setting's restarts."""
+    """The :class:`Fit` with the highest final ELBO among each setting's restarts."""
     best = []
     for start in range(0, len(fits), n_init):
-        network, history = max(fits[start:start + n_init],
-                               key=lambda fit: np.mean(fit[1]["elbo"][-5:]))
+        restarts = fits[start:start + n_init]
+        elbos = [fit.elbo if math.isfinite(fit.elbo) else -math.inf for fit in restarts]
+        kept = int(np.argmax(elbos))
+        if n_init > 1:
+            logger.info("Restarts' ELBO per observation on the training rows: " + ", ".join(
+                f"{value:.4g}" for value in elbos) + f"; kept restart {kept}")
+        network, history, _ = restarts[kept]
         n_iter = int(history["iteration"][-1]) if history.get("iteration") else 0
         best.append(Fit(network, history, n_iter))
     return best

@@ -136,8 +136,10 @@ class OIVAE(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
         Rows of that subset.
     n_init : int
         Number of independent fits from different initialisations; the one
-        with the highest final objective is kept, as in ``KMeans(n_init=...)``.
-        Restarts are part of the default recipe: see the Notes.
+        that fits its training rows best is kept, as in ``KMeans(n_init=...)``:
+        the highest ELBO (reconstruction minus KL per observation, without the
+        priors) on all training rows after training, logged for every
+        restart. Restarts are part of the default recipe: see the Notes.
     random_state : None | int | numpy.random.Generator
         Seed of all initialisation and sampling. An int gives bit-identical
         fits on CPU for the same torch version and thread count. On CUDA some
@@ -216,9 +218,10 @@ class OIVAE(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
       can act. Without the ramp a single initialisation left a row to the noise
       (its component and its row pruned together, which no gradient revives)
       in 10 of 16 fits; with it, 1 of 24.
-    - ``n_init=3`` restarts, keeping the highest objective: the remaining bad
-      optima (a row left to the noise, or rows encoded by dense mixtures of
-      components) have a clearly lower objective than one component per row.
+    - ``n_init=3`` restarts, keeping the one of highest ELBO on the training
+      rows: the remaining bad optima (a row left to the noise, or rows
+      encoded by dense mixtures of components) fit clearly worse than one
+      component per row.
       A single initialisation found one component per row in about 6 of 10
       fits, so three fail together for about one seed in fifteen.
     - ``n_iter=10000``: rows that share components early often separate later.

@@ -181,11 +181,11 @@ def subject_maps(model, X, subjects=None, *, refit="loadings", n_iter=1000, lam=
                          warm_start=network, refit_encoder=refit == "loadings+encoder")
     group_spread = np.stack([model.transform(data[r]).std(axis=0) for r in rows])
     spread = group_spread if refit == "loadings" else np.stack(
-        [_with_network(model, fit).transform(data[r]).std(axis=0)
-         for (fit, _), r in zip(fits, rows)])
+        [_with_network(model, fit.network).transform(data[r]).std(axis=0)
+         for fit, r in zip(fits, rows)])
     overall = np.sqrt(np.average(group_spread**2, axis=0, weights=[len(r) for r in rows]))
     ratio = np.divide(spread, overall, out=np.zeros_like(spread), where=overall > 0)
-    return np.stack([_group_weights(fit) for fit, _ in fits]) * ratio[:, None, :]
+    return np.stack([_group_weights(fit.network) for fit in fits]) * ratio[:, None, :]
 
 
 def _with_network(model, network):

@@ -70,13 +70,15 @@ def test_replicas_match_separate_fits(group_latent_dim, hidden, encoder_hidden,
     arch = _arch(group_latent_dim, hidden, encoder_hidden, activate_input)
     config = _config()
     together = train(_layout(), arch, tasks, X, config)
-    for (network, history), task in zip(together, tasks):
-        alone, reference = _alone(arch, task, X, config)
-        _assert_same_fit(network, alone)
-        assert history.keys() == reference.keys()
-        for key in reference:
-            np.testing.assert_allclose(history[key], reference[key], rtol=1e-9, err_msg=key)
-    assert any((network.group_norms() == 0).any() for network, _ in together)  # pruned
+    for fit, task in zip(together, tasks):
+        alone = _alone(arch, task, X, config)
+        _assert_same_fit(fit.network, alone.network)
+        assert fit.history.keys() == alone.history.keys()
+        for key in alone.history:
+            np.testing.assert_allclose(fit.history[key], alone.history[key], rtol=1e-9,
+                                       err_msg=key)
+        assert fit.elbo == pytest.approx(alone.elbo, rel=1e-9)  # on its own rows
+    assert any((fit.network.group_norms() == 0).any() for fit in together)  # pruned
 
 
 def test_replicas_match_separate_fits_with_a_subsample_warmup():
@@ -85,8 +87,8 @@ def test_replicas_match_separate_fits_with_a_subsample_warmup():
     folds = [np.sort(np.random.default_rng(4).permutation(70)[:n]) for n in (64, 66)]
     tasks = [Task(21, 0.3), Task(22, 0.3, folds[0]), Task(23, 0.0, folds[1])]
     config = _config(subsample_warmup=12, subsample_size=20)
-    for (network, _), task in zip(train(_layout(), _arch(), tasks, X, config), tasks):
-        _assert_same_fit(network, _alone(_arch(), task, X, config)[0])
+    for fit, task in zip(train(_layout(), _arch(), tasks, X, config), tasks):
+        _assert_same_fit(fit.network, _alone(_arch(), task, X, config).network)
 
 
 def test_subsample_warmup_draws_from_one_subset_then_from_all_rows():
@@ -117,8 +119,9 @@ def test_float32_replicas_match_separate_fits():
     X = _data().float()
     config = _config(n_iter=24)
     tasks = [Task(s, 0.5) for s in (3, 4, 5)]
-    for (network, _), task in zip(train(_layout(), _arch(), tasks, X, config), tasks):
-        _assert_same_fit(network, _alone(_arch(), task, X, config)[0], rtol=1e-4, atol=1e-5)
+    for fit, task in zip(train(_layout(), _arch(), tasks, X, config), tasks):
+        _assert_same_fit(fit.network, _alone(_arch(), task, X, config).network, rtol=1e-4,
+                         atol=1e-5)
 
 
 def test_chunks_give_the_same_fits():
@@ -127,8 +130,8 @@ def test_chunks_give_the_same_fits():
     tasks = [Task(s, 0.2 * s) for s in range(5)]
     whole = train(_layout(), _arch(), tasks, X, config)
     chunked = train(_layout(), _arch(), tasks, X, config, chunk_bytes=1)  # one per chunk
-    for (a, _), (b, _) in zip(whole, chunked):
-        _assert_same_fit(a, b)
+    for a, b in zip(whole, chunked):
+        _assert_same_fit(a.network, b.network)
 
 
 def test_replicas_split_into_networks_of_their_own():
@@ -145,6 +148,36 @@ def test_replicas_split_into_networks_of_their_own():
             single.log_prior_theta(0.7).item(), rel=1e-12)
 
 
+def test_elbo_is_the_data_term_on_all_rows():
+    """With the parameters held still (lr 0), the ELBO agrees with the epoch's record."""
+    X = _data(64)
+    config = _config(n_iter=1, batch_size=64, lr=0.0, lam=0.3, warmup=0, lam_warmup=0,
+                     mc_samples=400)
+    trainer = Trainer(Network(_layout(), _arch(), seeds=[3]).double(), X, config, [3], [0.3])
+    (history,) = trainer.run([{}])
+    (elbo,) = trainer.elbo()
+    assert elbo == pytest.approx(history["reconstruction"][-1] - history["kl"][-1],
+                                 abs=0.2)  # the KL is 0.9, the priors hundreds
+
+
+def test_elbo_leaves_the_run_unchanged():
+    """Evaluating the ELBO mid-run (as a checkpoint may) changes neither it nor the run."""
+    X = _data()
+    config = _config(n_iter=16)
+    runs = []
+    for evaluate in (False, True):
+        network = Network(_layout(), _arch(), seeds=[4, 5]).double()
+        trainer = Trainer(network, X, config, [4, 5], [0.3, 0.0])
+
+        def on_epoch(tr, evaluate=evaluate):
+            if evaluate:
+                assert tr.elbo() == tr.elbo()  # the same noise each time
+        trainer.run([{}, {}], on_epoch=on_epoch)
+        runs.append(network)
+    for a, b in zip(*(run.parameters() for run in runs)):
+        assert torch.equal(a, b)
+
+
 def test_replicas_with_different_epochs_are_refused():
     X = _data()
     network = Network(_layout(), _arch(), seeds=[0, 1]).double()
@@ -159,7 +192,8 @@ def test_divergence_names_the_replica_and_returns_every_replica():
     with pytest.raises(DivergenceError, match="of replica 0 became non-finite") as info:
         train(_layout(), _arch(), [Task(s, 0.1) for s in range(2)], X, _config())
     assert len(info.value.fits) == 2  # at their last finite epoch: here, none
-    assert [history for _, history in info.value.fits] == [{}, {}]
+    assert [fit.history for fit in info.value.fits] == [{}, {}]
+    assert not any(np.isfinite(fit.elbo) for fit in info.value.fits)
 
 
 @pytest.mark.parametrize("subsample_warmup", [0, 16])  # 16: resumed inside the warm-up
@@ -178,8 +212,8 @@ def test_checkpoint_state_resumes_replicas_exactly(subsample_warmup):
 
     train(_layout(), _arch(), tasks, X, config, on_epoch=stop_after_three)
     resumed = train(GroupLayout(_groups(), 0.0), _arch(), tasks, X, config, resume=saved)
-    for (a, history_a), (b, history_b) in zip(whole, resumed):
-        for key, value in a.canonical_state().items():
-            np.testing.assert_allclose(b.canonical_state()[key], value, rtol=1e-12,
+    for a, b in zip(whole, resumed):
+        for key, value in a.network.canonical_state().items():
+            np.testing.assert_allclose(b.network.canonical_state()[key], value, rtol=1e-12,
                                        atol=1e-14, err_msg=key)
-        assert history_a == history_b
+        assert a.history == b.history

@@ -41,7 +41,7 @@ fig.suptitle("six training images")
 # ``K = 8`` components. The estimator's defaults are the recipe that recovers
 # the rows: minibatches of 256 images, Adam with ``lr=1e-2``, no encoder warm-up,
 # the group lasso ramped up over the first 1000 of 10000 iterations, and the
-# best of three initialisations (``n_init=3``, by the final training objective). ``lam`` is the group-lasso strength per observation
+# best of three initialisations (``n_init=3``, by their ELBO on the training rows). ``lam`` is the group-lasso strength per observation
 # (see :doc:`/model`).
 models = {lam: OIVAE(n_components=8, lam=lam, random_state=0, verbose=False,
                      groups=groups).fit(X)

@@ -166,8 +166,8 @@ for lam, lam_fits in fits.items():
 # up to the order of the components. A seed can also end in a poorer optimum,
 # with two rows sharing a component and one component pruned; compare the
 # training objective of the seeds, which includes the group-lasso penalty.
-# That is what ``n_init`` in :class:`~mne_oivae.OIVAE` uses (three
-# initialisations by default): it keeps the fit with the best training
-# objective. On real data: choose ``K`` and ``lam`` by held-out likelihood, fit
+# ``n_init`` in :class:`~mne_oivae.OIVAE` (three initialisations by default)
+# ranks the fits by its data term, their ELBO on all training rows after
+# training, and keeps the best (see :ref:`which-restart`). On real data: choose ``K`` and ``lam`` by held-out likelihood, fit
 # with ``n_init > 1``, and interpret the map only if it is stable across seeds.
 plt.show()

@@ -109,7 +109,7 @@ print(grouped)
 # is pruned), the penalty
 # ramped up over the first 1500 iterations (``lam_warmup``) so that components
 # form before the pruning starts, and the best of three initialisations by the
-# training objective (a single one sometimes merges two networks).
+# ELBO on the training rows (a single one sometimes merges two networks).
 search = OIVAECV(OIVAE(**MEG_REGIONS, groups=grouped.groups, random_state=0),
                  lams=MEG_REGIONS_LAMS, cv=5, verbose=False)
 search.fit(grouped.X, epochs=grouped.epochs)

@@ -493,6 +493,56 @@ class Trainer:
                                    rec - kl + log_prior + penalty)):
                 hist.setdefault(key, []).append(value)
 
+    @torch.no_grad()
+    def elbo(self):
+        """Every replica's ELBO per observation now, on its training rows: R floats.
+
+        Reconstruction minus KL, averaged over the first ``steps_per_epoch *
+        batch_size`` training rows of each replica, in order, with the
+        replica's ``mc_samples`` draws: the data term of J, without the
+        priors. It ranks restarts (:func:`train` returns it with every fit).
+        The history's last epochs are no substitute: they average minibatches
+        drawn while the parameters still move, and that noise is as large as
+        the gaps between the restarts of a deep model (a few tenths of a nat).
+        Nor is J itself: log p(theta) and the group lasso differ between
+        restarts by as much (W's scale trades against the first generator
+        layer's under a weak generator prior), and ranked by J the restart kept
+        was no better than a random one on the nonlinear network cells (see
+        the model page, "Which restart to keep"). The noise generators are
+        restored afterwards: a checkpoint taken after this call continues the
+        run as if it had not been made.
+        """
+        states = [generator.get_state() for generator in self.generators]
+        size = self.steps_per_epoch * self.config.batch_size
+        orders = []
+        for r in range(self.n_replicas):
+            rows = self._training_rows(r)
+            orders.append(torch.arange(size, device=self.X.device) if rows is None
+                          else rows[:size])
+        order = torch.stack(orders, 1).view(self.steps_per_epoch, -1)
+        total = torch.zeros(self.n_replicas, device=self.X.device)
+        try:
+            for idx in order:
+                if self.parallel is not None:
+                    rows = idx.view(-1, self.n_replicas)
+                    idx = rows[self.parallel.shard(len(rows))].reshape(-1)
+                rec, kl = self.terms(self.minibatch(idx), 1.0)
+                step = rec - kl
+                total += step if self.parallel is None else self.parallel.average(step)
+        finally:
+            for generator, state in zip(self.generators, states):
+                generator.set_state(state)
+            self.network.release_workspace()
+        return (total / self.steps_per_epoch).tolist()
+
+
+class Trained(NamedTuple):
+    """One fit of :func:`train`: its network (one replica), history and final ELBO."""
+
+    network: Network
+    history: dict
+    elbo: float  # Trainer.elbo at the end (non-finite: treat as the worst)
+
 
 class Task(NamedTuple):
     """One fit of :func:`train`."""
@@ -542,8 +592,9 @@ def train(layout, architecture, tasks, X, config, *, on_epoch=None, resume=None,
 
     Returns
     -------
-    fits : list of (Network, dict)
-        Per task: its fitted network (one replica) and history.
+    fits : list of Trained
+        Per task: its fitted network (one replica), history and ELBO on its
+        training rows (:meth:`Trainer.elbo` at the end).
 
     Raises
     ------
@@ -581,9 +632,9 @@ def train(layout, architecture, tasks, X, config, *, on_epoch=None, resume=None,
                 trainer.run(histories, on_epoch=report)
             except DivergenceError as err:
                 if len(members) == len(tasks):
-                    err.fits = _split(trainer.network, histories)
+                    err.fits = _split(trainer, histories)
                 raise
-            for i, fit in zip(members, _split(trainer.network, histories)):
+            for i, fit in zip(members, _split(trainer, histories)):
                 fits[i] = fit
             done += config.n_iter * len(members)
     return fits
@@ -609,11 +660,13 @@ def _chunk_trainer(layout, architecture, tasks, X, config, parallel, warm_start,
                    parallel)
 
 
-def _split(network, histories):
-    """(network of one replica, history) of every replica of *network*."""
+def _split(trainer, histories):
+    """A :class:`Trained` for every replica of *trainer*'s network."""
+    network, elbos = trainer.network, trainer.elbo()
     if network.n_replicas == 1:
-        return [(network, histories[0])]
-    return [(network.replica(r), history) for r, history in enumerate(histories)]
+        return [Trained(network, histories[0], elbos[0])]
+    return [Trained(network.replica(r), history, elbo)
+            for r, (history, elbo) in enumerate(zip(histories, elbos))]
 
 
 def _adam_implementation(device):
