@@ -168,6 +168,8 @@ for lam, lam_fits in fits.items():
 # training objective of the seeds, which includes the group-lasso penalty.
 # ``n_init`` in :class:`~mne_oivae.OIVAE` (three initialisations by default)
 # ranks the fits by its data term, their ELBO on all training rows after
-# training, and keeps the best (see :ref:`which-restart`). On real data: choose ``K`` and ``lam`` by held-out likelihood, fit
-# with ``n_init > 1``, and interpret the map only if it is stable across seeds.
+# training, and keeps the best (see
+# :ref:`which restart to keep <which-restart>`). On real data: choose ``K``
+# and ``lam`` by held-out likelihood, fit with ``n_init > 1``, and interpret
+# the map only if it is stable across seeds.
 plt.show()
