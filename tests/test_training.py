@@ -160,6 +160,16 @@ def test_elbo_is_the_data_term_on_all_rows():
                                  abs=0.2)  # the KL is 0.9, the priors hundreds
 
 
+def test_elbo_on_fewer_rows_than_a_minibatch():
+    """A minibatch larger than the training rows repeats them, as training does."""
+    X = _data(10)
+    trainer = Trainer(Network(_layout(), _arch(), seeds=[3]).double(), X,
+                      _config(n_iter=4, batch_size=16), [3], [0.3])
+    trainer.run([{}])
+    (elbo,) = trainer.elbo()
+    assert np.isfinite(elbo)
+
+
 def test_elbo_leaves_the_run_unchanged():
     """Evaluating the ELBO mid-run (as a checkpoint may) changes neither it nor the run."""
     X = _data()

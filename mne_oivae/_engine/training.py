@@ -498,27 +498,30 @@ class Trainer:
         """Every replica's ELBO per observation now, on its training rows: R floats.
 
         Reconstruction minus KL, averaged over the first ``steps_per_epoch *
-        batch_size`` training rows of each replica, in order, with the
-        replica's ``mc_samples`` draws: the data term of J, without the
-        priors. It ranks restarts (:func:`train` returns it with every fit).
-        The history's last epochs are no substitute: they average minibatches
+        batch_size`` training rows of each replica, in order (all of them,
+        repeated, where a minibatch holds more), with the replica's
+        ``mc_samples`` draws: the data term of J, without the priors. It
+        ranks restarts (:func:`train` returns it with every fit). The
+        history's last epochs are no substitute: they average minibatches
         drawn while the parameters still move, and that noise is as large as
         the gaps between the restarts of a deep model (a few tenths of a nat).
         Nor is J itself: log p(theta) and the group lasso differ between
-        restarts by as much (W's scale trades against the first generator
-        layer's under a weak generator prior), and ranked by J the restart kept
+        restarts by as much (under a weak generator prior W's scale can trade
+        against the first generator layer's), and ranked by J the restart kept
         was no better than a random one on the nonlinear network cells (see
         the model page, "Which restart to keep"). The noise generators are
         restored afterwards: a checkpoint taken after this call continues the
         run as if it had not been made.
         """
         states = [generator.get_state() for generator in self.generators]
-        size = self.steps_per_epoch * self.config.batch_size
+        positions = torch.arange(self.steps_per_epoch * self.config.batch_size,
+                                 device=self.X.device)
         orders = []
         for r in range(self.n_replicas):
             rows = self._training_rows(r)
-            orders.append(torch.arange(size, device=self.X.device) if rows is None
-                          else rows[:size])
+            n_rows = self.X.shape[0] if rows is None else len(rows)
+            first = positions % n_rows  # all rows, over again, when a minibatch is larger
+            orders.append(first if rows is None else rows[first])
         order = torch.stack(orders, 1).view(self.steps_per_epoch, -1)
         total = torch.zeros(self.n_replicas, device=self.X.device)
         try:
