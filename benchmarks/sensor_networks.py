@@ -65,8 +65,8 @@ from mne_oivae.baselines import BASELINES, baseline_group_weights
 from mne_oivae.datasets import simulate_recording
 from mne_oivae.metrics import network_recovery_f1
 from mne_oivae.presets import NETWORK_THRESHOLD
-from mne_oivae.source import amplitude_envelope, low_pass, symmetric_orthogonalize
-from mne_oivae.source._envelope import bandpass_epochs
+from mne_oivae.source import (amplitude_envelope, band_pass, low_pass,
+                               symmetric_orthogonalize)
 
 SENSORS = ("eeg", "meg")
 FEATURES = ("tc", "env")  # label time courses, alpha amplitude envelopes
@@ -145,7 +145,7 @@ def _band_limited(sim, orth):
     """Alpha-band label time courses (orthogonalised in the corrected cells)."""
     tc = stc_to_groups(sim.stcs, sim.labels, src=sim.src, standardize=None,
                        verbose=False).X.astype(np.float64)
-    tc = bandpass_epochs(tc, 1.0 / sim.stcs[0].tstep, sim.band, _epochs(sim))
+    tc = band_pass(tc, 1.0 / sim.stcs[0].tstep, sim.band, epochs=_epochs(sim))
     return symmetric_orthogonalize(tc) if orth else tc
 
 

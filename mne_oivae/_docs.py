@@ -48,6 +48,12 @@ docdict["skeleton_pose"] = """
 skeleton : Skeleton
     From :func:`mne_oivae.mocap.read_asf` (or ``MocapTrials.skeleton``)."""
 
+docdict["time_courses"] = """
+X : array-like, shape (n_samples, n_regions)
+    Time courses, one column per region, rows in time order.
+sfreq : float
+    Sampling frequency of ``X`` in Hz."""
+
 docdict["units_pose"] = """
 units : ``"m"`` | ``"file"``
     Length units of the axes."""

@@ -6,7 +6,7 @@ import pytest
 from _source_fixtures import hcp_labels, src_ico3, subjects_dir  # noqa: F401
 
 from mne_oivae import stc_to_groups
-from mne_oivae.source import amplitude_envelope, low_pass, symmetric_orthogonalize
+from mne_oivae.source import amplitude_envelope, band_pass, low_pass, symmetric_orthogonalize
 
 
 def _leaky(n=2000, p=6, seed=0):
@@ -69,6 +69,27 @@ def test_envelope_bad_input():
         amplitude_envelope(X, 100.0, (12, 8))
     with pytest.raises(ValueError, match="contiguous"):
         amplitude_envelope(X, 100.0, epochs=np.tile([0, 1], 50))
+
+
+def test_band_pass_keeps_the_rhythm_within_every_epoch():
+    sfreq = 100.0
+    t = np.arange(800) / sfreq
+    rhythm = np.sin(2 * np.pi * 10 * t)
+    X = np.c_[rhythm + np.sin(2 * np.pi * 0.5 * t), 0.5 * rhythm + 3.0]
+    epochs = np.repeat([0, 1], 400)
+    Y = band_pass(X, sfreq, (8, 12), epochs=epochs)
+    assert Y.shape == X.shape
+    inner = np.r_[50:350, 450:750]  # away from the epochs' filter edges
+    np.testing.assert_allclose(Y[inner, 0], rhythm[inner], atol=0.05)
+    np.testing.assert_allclose(Y[inner, 1], 0.5 * rhythm[inner], atol=0.05)
+    np.testing.assert_allclose(Y, np.r_[band_pass(X[:400], sfreq, (8, 12)),
+                                        band_pass(X[400:], sfreq, (8, 12))])
+    with pytest.raises(ValueError, match="Nyquist frequency 50 Hz"):
+        band_pass(X, sfreq, (40, 55))
+    with pytest.raises(ValueError, match="finite 2D array"):
+        band_pass(X[:, 0], sfreq, (8, 12))
+    with pytest.raises(ValueError, match="contiguous"):
+        band_pass(X, sfreq, (8, 12), epochs=np.tile([0, 1], 400))
 
 
 def test_low_pass_keeps_slow_activity_under_a_rhythm():

@@ -1,9 +1,10 @@
-"""Slow time courses and band-limited amplitude envelopes of region time courses."""
+"""Slow and band-limited time courses, and amplitude envelopes, of regions."""
 
 import numpy as np
 from mne.filter import filter_data
 from scipy.signal import hilbert
 
+from .._docs import fill_doc
 from .._validation import check_band, check_float, check_int
 
 
@@ -13,6 +14,7 @@ def bandpass(X, sfreq, band):
     return filter_data(X.T, sfreq, low, high, verbose=False).T
 
 
+@fill_doc
 def amplitude_envelope(X, sfreq, band=None, *, decim=1, epochs=None):
     """Amplitude envelopes of time courses: band-pass, Hilbert amplitude, down-sample.
 
@@ -26,10 +28,7 @@ def amplitude_envelope(X, sfreq, band=None, *, decim=1, epochs=None):
 
     Parameters
     ----------
-    X : array-like, shape (n_samples, n_regions)
-        Time courses, one column per region, rows in time order.
-    sfreq : float
-        Sampling frequency of ``X`` in Hz.
+    %(time_courses)s
     band : tuple of float | None
         ``(low, high)`` pass band in Hz, e.g. ``(8, 12)`` for alpha; ``None``
         takes ``X`` as already band-limited.
@@ -74,15 +73,51 @@ def amplitude_envelope(X, sfreq, band=None, *, decim=1, epochs=None):
     return _by_epoch(X, epochs, envelope)
 
 
+@fill_doc
+def band_pass(X, sfreq, band, *, epochs=None):
+    """Band-limited time courses: MNE's zero-phase FIR band-pass, epoch by epoch.
+
+    The first step of :func:`amplitude_envelope`, for the steps that come
+    between it and the envelope (leakage correction with
+    :func:`~mne_oivae.source.symmetric_orthogonalize`, as ``stc_to_groups(..., envelope=band,
+    orthogonalize=True)`` does) or for methods that take band-limited time
+    courses, such as the envelope baselines of :mod:`mne_oivae.baselines`.
+
+    Parameters
+    ----------
+    %(time_courses)s
+    band : tuple of float
+        ``(low, high)`` pass band in Hz, below the Nyquist frequency.
+    epochs : array-like of int, shape (n_samples,) | None
+        Epoch of every row (see :func:`amplitude_envelope`): no filter runs
+        across an epoch boundary.
+
+    Returns
+    -------
+    filtered : ndarray of float64, shape (n_samples, n_regions)
+        The band-passed time courses, row for row.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from mne_oivae.source import band_pass
+    >>> t = np.arange(1000) / 100.0
+    >>> alpha = band_pass(np.c_[np.sin(2 * np.pi * 10 * t) + t], 100.0, (8, 12))
+    >>> bool(abs(alpha[200:800, 0].mean()) < 0.01)  # the drift is gone
+    True
+    """
+    X, sfreq = _time_courses(X, sfreq)
+    check_band(band, sfreq)
+    return _by_epoch(X, epochs, lambda x: bandpass(x, sfreq, band))[0]
+
+
+@fill_doc
 def low_pass(X, sfreq, h_freq, *, decim=1, epochs=None):
     """Slow time courses: low-pass (MNE's zero-phase FIR) and down-sample, epoch by epoch.
 
     Parameters
     ----------
-    X : ndarray, shape (n_samples, n_regions)
-        Time courses, one column per region, rows in time order.
-    sfreq : float
-        Sampling frequency of ``X`` in Hz.
+    %(time_courses)s
     h_freq : float
         Edge of the pass band in Hz; at most 0.4 times the sampling frequency
         after down-sampling (``sfreq / decim``), so that nothing aliases.
@@ -139,9 +174,6 @@ def _time_courses(X, sfreq):
     return X, check_float(sfreq, "sfreq", minimum=0, strict=True)
 
 
-def bandpass_epochs(X, sfreq, band, epochs=None):
-    """:func:`bandpass` within every epoch (see :func:`amplitude_envelope`)."""
-    return _by_epoch(X, epochs, lambda x: bandpass(x, sfreq, band))[0]
 
 
 def epoch_rows(epochs, n_samples):

@@ -12,9 +12,9 @@ from mne.utils import _check_option, _validate_type, logger, verbose
 from .._docs import fill_doc
 from .._io import atomic_write, check_writable
 from .._npy_rows import NpyRowWriter
-from .._validation import check_band, check_float, check_int
+from .._validation import check_float, check_int
 from ..groups import GroupSpec
-from ._envelope import amplitude_envelope, bandpass_epochs, low_pass
+from ._envelope import amplitude_envelope, band_pass, low_pass
 from ._leakage import symmetric_orthogonalize
 from ._stream import ANY_STC, KINDS, CheckedStream, check_labels, check_stc, label_name
 
@@ -393,8 +393,7 @@ def _filter_and_correct(Y, epochs, sfreq, orthogonalize, band, lowpass, decim):
     if lowpass is not None:
         Y, epochs = low_pass(Y, sfreq, lowpass, decim=decim, epochs=epochs)
     if band is not None:
-        check_band(band, sfreq)
-        Y = bandpass_epochs(Y, sfreq, band, epochs)
+        Y = band_pass(Y, sfreq, band, epochs=epochs)
     if orthogonalize:
         Y = symmetric_orthogonalize(Y)
     if band is not None:
