@@ -364,16 +364,20 @@ class Trainer:
                     self._subsamples[i] = pick if rows is None else rows[pick]
         return self._subsamples[r]
 
+    def _own_share(self, idx):
+        """This data-parallel rank's rows of the minibatch *idx* (all of it when alone)."""
+        if self.parallel is None:
+            return idx
+        rows = idx.view(-1, self.n_replicas)
+        return rows[self.parallel.shard(len(rows))].reshape(-1)
+
     def step(self, idx, std_multiplier):
         """One iteration on the rows *idx* of X; returns (R, 2) (rec, kl) without a graph.
 
         Data-parallel ranks compute their share of the minibatch and average
         the gradients before the (identical) updates.
         """
-        if self.parallel is not None:
-            rows = idx.view(-1, self.n_replicas)
-            idx = rows[self.parallel.shard(len(rows))].reshape(-1)
-        rec, kl = self.terms(self.minibatch(idx), std_multiplier)
+        rec, kl = self.terms(self.minibatch(self._own_share(idx)), std_multiplier)
         weight = self.kl_weight()
         loss = (kl if weight == 1.0 else weight * kl) - rec
         self.optimizer.zero_grad(set_to_none=True)
@@ -526,10 +530,7 @@ class Trainer:
         total = torch.zeros(self.n_replicas, device=self.X.device)
         try:
             for idx in order:
-                if self.parallel is not None:
-                    rows = idx.view(-1, self.n_replicas)
-                    idx = rows[self.parallel.shard(len(rows))].reshape(-1)
-                rec, kl = self.terms(self.minibatch(idx), 1.0)
+                rec, kl = self.terms(self.minibatch(self._own_share(idx)), 1.0)
                 step = rec - kl
                 total += step if self.parallel is None else self.parallel.average(step)
         finally:

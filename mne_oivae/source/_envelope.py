@@ -8,12 +8,6 @@ from .._docs import fill_doc
 from .._validation import check_band, check_float, check_int
 
 
-def bandpass(X, sfreq, band):
-    """Zero-phase FIR band-pass of every column (:func:`mne.filter.filter_data`)."""
-    low, high = check_band(band, sfreq)
-    return filter_data(X.T, sfreq, low, high, verbose=False).T
-
-
 @fill_doc
 def amplitude_envelope(X, sfreq, band=None, *, decim=1, epochs=None):
     """Amplitude envelopes of time courses: band-pass, Hilbert amplitude, down-sample.
@@ -59,11 +53,9 @@ def amplitude_envelope(X, sfreq, band=None, *, decim=1, epochs=None):
     X, sfreq = _time_courses(X, sfreq)
     decim = check_int(decim, "decim", minimum=1)
     if band is not None:
-        check_band(band, sfreq)
+        X = band_pass(X, sfreq, band, epochs=epochs)
 
     def envelope(x):
-        if band is not None:
-            x = bandpass(x, sfreq, band)
         env = np.abs(hilbert(x, axis=0))
         if decim > 1:
             env = filter_data(env.T, sfreq, None, 0.4 * sfreq / decim, verbose=False).T
@@ -107,8 +99,8 @@ def band_pass(X, sfreq, band, *, epochs=None):
     True
     """
     X, sfreq = _time_courses(X, sfreq)
-    check_band(band, sfreq)
-    return _by_epoch(X, epochs, lambda x: bandpass(x, sfreq, band))[0]
+    low, high = check_band(band, sfreq)
+    return _by_epoch(X, epochs, lambda x: filter_data(x.T, sfreq, low, high, verbose=False).T)[0]
 
 
 @fill_doc
@@ -172,8 +164,6 @@ def _time_courses(X, sfreq):
         raise ValueError(f"X must be a finite 2D array (n_samples, n_regions), got shape "
                          f"{X.shape}")
     return X, check_float(sfreq, "sfreq", minimum=0, strict=True)
-
-
 
 
 def epoch_rows(epochs, n_samples):
