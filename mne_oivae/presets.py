@@ -108,13 +108,11 @@ MEG_REGIONS_LAMS = (0.2, 0.1, 0.05, 0.02, 0.01, 0.005, 0.002)
 #: kept-aside seeds 3-5 - / 0.907 / 0.924 (AEC 0.795), 20,000 points 0.893 /
 #: 0.948 / 0.951 (AEC 0.869); 6-11 minutes per seed on a shared 2-core
 #: machine with eight restarts. Monotone base case (three restarts):
-#: F1 1.000 at every lam (seeds 0-2), as the affine recipe. Cells built
-#: after this recipe was fixed (sixteen restarts, seeds 0-2 / 3-5):
-#: networks sharing a region 0.824 / 0.843 (envelope ICA 0.630 / 0.639),
-#: twice the noise 0.901 / 0.742 (best baseline 0.728 / 0.627); but with a
-#: background as strong as the network drive 0.672 / 0.425 against envelope
-#: ICA's 0.673 / 0.584: the selection's lam prunes whole networks there
-#: (see the model page, "Cells added after the recipe was fixed").
+#: F1 1.000 at every lam (seeds 0-2), as the affine recipe. Where a
+#: region's own background is as strong as the network drive it does not
+#: beat temporal ICA on envelopes: the selection's lam prunes whole
+#: networks (see the model page, "Cells added after the recipe was fixed",
+#: which also has the cells with shared regions and more noise).
 MEG_REGIONS_DEEP = {"n_components": 20, "lam": 0.01, "group_latent_dim": 4,
                     "generator_hidden": (16,), "encoder_hidden": (32,), "prior_scale": 100.0,
                     "n_iter": 10000, "batch_size": 256, "warmup": 0, "lam_warmup": 5000,
