@@ -50,6 +50,7 @@ def fit_config(params):
     p = dict(params)
     p["n_components"] = check_int(p["n_components"], "n_components", minimum=1)
     p["lam"] = check_float(p["lam"], "lam", minimum=0)
+    p["component_lasso"] = check_float(p["component_lasso"], "component_lasso", minimum=0)
     if p["group_latent_dim"] is not None:
         p["group_latent_dim"] = check_int(p["group_latent_dim"], "group_latent_dim",
                                           minimum=1)
@@ -89,7 +90,8 @@ def fit_config(params):
         "activation", "activate_input", "likelihood", "dof")})
     training = TrainConfig(**{k: p[k] for k in (
         "n_iter", "batch_size", "lr", "lam", "prior_scale", "mc_samples", "warmup",
-        "lam_warmup", "kl_warmup", "subsample_warmup", "subsample_size")})
+        "lam_warmup", "kl_warmup", "subsample_warmup", "subsample_size",
+        "component_lasso")})
     seeds = np.random.default_rng(seed_sequence(p["random_state"])).integers(
         2**62, size=p["n_init"])
     return FitConfig(architecture, training, tuple(int(s) for s in seeds), p["device"])

@@ -9,7 +9,9 @@ follow the engine and may change between versions.
 """
 
 from ._engine import (Architecture, GroupLayout, Network, TrainConfig, Trainer,
-                      bucket_cost_for, is_expanded, shrink_columns)
+                      bucket_cost_for, is_expanded, shrink_columns,
+                      shrink_components)
 
 __all__ = ["Architecture", "GroupLayout", "Network", "TrainConfig", "Trainer",
-           "bucket_cost_for", "is_expanded", "shrink_columns"]
+           "bucket_cost_for", "is_expanded", "shrink_columns",
+           "shrink_components"]

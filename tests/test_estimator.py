@@ -86,6 +86,20 @@ def test_lam_prunes_to_exact_zeros(linear_data):
     assert (dense.group_weights_ > 0).all()
 
 
+def test_component_lasso_prunes_whole_components(linear_data):
+    """The norm over a component's groups prunes surplus components and is in the history."""
+    X, groups = linear_data
+    fits = {alpha: OIVAE(n_components=4, lam=0.02, component_lasso=alpha, n_iter=1500,
+                         batch_size=100, n_init=1, random_state=1, verbose=False,
+                         groups=groups).fit(X) for alpha in (0.0, 3.0)}
+    assert len(fits[3.0].active_components_) < len(fits[0.0].active_components_)
+    W = fits[3.0].group_weights_
+    first, second = (set(np.flatnonzero(w > 0.5)) for w in (W[0] + W[1], W[2]))
+    assert len(first) == len(second) == 1 and first != second  # a factor per component
+    penalty = 0.02 * (W.sum() + 3.0 * np.sqrt((W**2).sum(0)).sum())
+    np.testing.assert_allclose(fits[3.0].history_["group_lasso"][-1], -penalty, rtol=1e-5)
+
+
 def test_save_read_round_trip(fitted, linear_data, tmp_path):
     X, _ = linear_data
     fname = fitted.save(tmp_path / "model.h5")

@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
 from mne_oivae._engine import (Architecture, GroupLayout, Network, ProximalAdam, Trainer,
-                               TrainConfig, shrink_columns)
+                               TrainConfig, shrink_columns, shrink_components)
 
 
 def test_layout_buckets_cover_every_feature_once():
@@ -70,6 +70,54 @@ def test_proximal_adam_fixed_point_is_stationary():
     shrink_columns(expected, torch.full((1, 1, 2), 0.5))
     np.testing.assert_allclose(W.detach().numpy(), expected.numpy(), atol=2e-3)
     assert (W[0, :, 1] == 0).all()
+
+
+def test_shrink_components_is_the_component_prox():
+    """A component's norm over all its groups shrinks by t; below t it is zero everywhere."""
+    W = torch.tensor([[[3.0, 0.1], [0.0, 0.0]], [[0.0, 0.0], [4.0, 0.1]]])  # 2 groups, p=2
+    shrink_components(W, torch.tensor([[[1.0, 0.5]]]))
+    np.testing.assert_allclose(W[:, :, 0].numpy(), [[2.4, 0.0], [0.0, 3.2]], rtol=1e-6)
+    assert (W[:, :, 1] == 0).all()  # norm 0.14 over both groups: exact zeros
+
+
+def test_proximal_adam_hierarchical_fixed_point():
+    """With the component norm, the fixed point is the hierarchical group lasso's prox of A.
+
+    The two groups' columns are alike, so every column's metric is the same and the
+    columns' soft-threshold followed by the components' is the exact prox.
+    """
+    A = torch.tensor([[[2.0, 0.25], [1.0, 0.15]], [[2.0, 0.25], [1.0, 0.15]]])
+    W = torch.zeros_like(A, requires_grad=True)
+    opt = ProximalAdam(W, lr=0.01, component_lasso=1.0)
+    for _ in range(3000):
+        W.grad = (W.detach() - A)
+        opt.step(lam=0.2)
+    expected = A.clone()
+    shrink_columns(expected, 0.2)
+    shrink_components(expected, 0.2)
+    np.testing.assert_allclose(W.detach().numpy(), expected.numpy(), atol=2e-3)
+    # column norms 0.29 -> 0.09 (kept by the group lasso), component norm 0.13: pruned
+    assert (W[:, :, 1] == 0).all()
+    assert (W[:, :, 0] != 0).all()
+
+
+def test_proximal_adam_component_norm_stays_within_a_replica():
+    """Replicas trained together shrink their components as each would alone."""
+    A = torch.randn(2 * 3, 2, 4, generator=torch.Generator().manual_seed(0))
+    lams = torch.tensor([0.05, 0.4]).repeat_interleave(3).view(-1, 1, 1)
+    together = torch.zeros_like(A, requires_grad=True)
+    alone = [torch.zeros(3, 2, 4, requires_grad=True) for _ in range(2)]
+    optimizers = [ProximalAdam(together, lr=0.05, n_replicas=2, component_lasso=2.0)] + [
+        ProximalAdam(W, lr=0.05, component_lasso=2.0) for W in alone]
+    for _ in range(200):
+        together.grad = together.detach() - A
+        optimizers[0].step(lams)
+        for r, (W, opt) in enumerate(zip(alone, optimizers[1:])):
+            W.grad = W.detach() - A[3 * r:3 * r + 3]
+            opt.step(lams[3 * r:3 * r + 3])
+    np.testing.assert_allclose(together.detach().numpy(),
+                               torch.cat(alone).detach().numpy(), atol=1e-6)
+    assert together[3:].detach().abs().sum() < together[:3].detach().abs().sum()
 
 
 def _tiny_module(seed=0, hidden=()):

@@ -22,6 +22,7 @@ def _fit(X=X_OK, groups=GROUPS_OK, **params):
     ({"lam": -1.0}, ValueError, "lam must be >= 0, got -1.0"),
     ({"lam": float("nan")}, ValueError, "lam must be finite"),
     ({"lam": "big"}, TypeError, "lam must be an instance of float, got <class .str.>"),
+    ({"component_lasso": -0.5}, ValueError, "component_lasso must be >= 0, got -0.5"),
     ({"activation": "swish"}, ValueError, "Invalid value for the 'activation' parameter"),
     ({"device": "tpu"}, ValueError, "device must be"),
     ({"prior_scale": 0}, ValueError, "prior_scale must be > 0"),

@@ -10,8 +10,9 @@ from .layout import GroupLayout, bucket_cost_for
 from .likelihoods import LIKELIHOODS
 from .network import Architecture, Network, layout_for
 from .training import (CHUNK_BYTES, DivergenceError, ProximalAdam, Task, TrainConfig,
-                       Trainer, shrink_columns, train)
+                       Trainer, shrink_columns, shrink_components, train)
 
 __all__ = ["ACTIVATIONS", "is_expanded", "GroupLayout", "bucket_cost_for", "LIKELIHOODS",
            "Architecture", "Network", "layout_for", "CHUNK_BYTES", "DivergenceError",
-           "ProximalAdam", "Task", "TrainConfig", "Trainer", "shrink_columns", "train"]
+           "ProximalAdam", "Task", "TrainConfig", "Trainer", "shrink_columns",
+           "shrink_components", "train"]

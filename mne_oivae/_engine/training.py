@@ -4,12 +4,16 @@ Objective, in per-observation units (the reference code's convention)::
 
     J = 1/N sum_n ( E_q[log p(x_n | z)] - KL(q(z | x_n) || p(z)) )
         + log p(theta) - lam * sum_{g, j} ||W(g)[:, j]||_2
+        - lam * component_lasso * sum_j ||W[:, :, j]||_2
 
 i.e. 1/N times the whole-data collapsed ELBO in which both priors, the
 N(0, prior_scale^2) prior on the generator parameters theta and the group
 lasso on W, count once per observation (raised to the power N). Their
 strength relative to the likelihood therefore does not fade as the data set
 grows: the same ``lam`` prunes the same way on 2,000 or 40,000 observations.
+The second norm (``component_lasso`` > 0) runs over all the groups of a
+component: with the group lasso a hierarchical group lasso, whose proximal
+operator is the columns' soft-threshold followed by the components'.
 Both priors are needed together: W(g) z enters f_g through a linear layer,
 so without a prior that holds theta to unit scale the group lasso could be
 dodged by shrinking W and growing f_g's first-layer weights.
@@ -75,6 +79,8 @@ class TrainConfig:
     mc_samples, warmup, lam_warmup, kl_warmup, subsample_warmup, subsample_size : int
         As those of :class:`~mne_oivae.OIVAE` (``lam_warmup`` in iterations,
         not ``"auto"``).
+    component_lasso : float
+        As that of :class:`~mne_oivae.OIVAE`.
 
     Examples
     --------
@@ -94,6 +100,7 @@ class TrainConfig:
     kl_warmup: int = 0
     subsample_warmup: int = 0
     subsample_size: int = 2000
+    component_lasso: float = 0.0
 
 
 class ProximalAdam:
@@ -105,12 +112,18 @@ class ProximalAdam:
     is Adam's RMS gradient averaged over the column, so the step is invariant to
     the scale of the data (the reference code's plain SGD step of 1e-4 is not).
 
-    *W* is (G, p, K); for R replicas trained together, their groups one replica
-    after the other.
+    *W* is (G, p, K); for R replicas trained together (*n_replicas*), their
+    groups one replica after the other. With *component_lasso* > 0 every step
+    also soft-thresholds each replica's components over all their groups, at
+    *component_lasso* times the mean of the columns' thresholds: exact for the
+    hierarchical group lasso where the metric is one scalar, an approximation
+    where the groups' metrics differ.
     """
 
-    def __init__(self, W, lr, betas=(0.9, 0.999), eps=1e-8):
+    def __init__(self, W, lr, betas=(0.9, 0.999), eps=1e-8, *, n_replicas=1,
+                 component_lasso=0.0):
         self.W, self.lr, self.betas, self.eps = W, lr, betas, eps
+        self.n_replicas, self.component_lasso = n_replicas, component_lasso
         self.m = torch.zeros_like(W)
         self.v = torch.zeros_like(W)
         self.t = 0
@@ -127,7 +140,12 @@ class ProximalAdam:
         step = self.lr / rms
         self.W.addcmul_(step, self.m, value=-1 / (1 - b1**self.t))
         if torch.is_tensor(lam) or lam > 0:
-            shrink_columns(self.W, step * lam)
+            threshold = step * lam
+            shrink_columns(self.W, threshold)
+            if self.component_lasso > 0:
+                shape = (self.n_replicas, -1, *self.W.shape[-2:])
+                mean = threshold.view(*shape[:2], 1, shape[-1]).mean(1, keepdim=True)
+                shrink_components(self.W.view(shape), self.component_lasso * mean)
 
     def state_dict(self):
         return {"m": self.m, "v": self.v, "t": self.t}
@@ -164,8 +182,42 @@ def shrink_columns(W, threshold):
     tensor([[[2.4000, 0.0000],
              [3.2000, 0.0000]]])
     """
+    _soft_threshold(W, threshold, dim=-2)
+
+
+@torch.no_grad()
+def shrink_components(W, threshold):
+    """Soft-threshold of every component W[..., :, :, j] over all its groups, in place.
+
+    The proximal operator of ``threshold * ||W[:, :, j]||_2`` (the norm of the
+    component's weights in every group together): a component whose norm is at
+    most the threshold becomes exactly zero in every group.
+
+    Parameters
+    ----------
+    W : torch.Tensor, shape (..., n_groups, p, K)
+        The latent-to-group matrices of one model (or of several, stacked in
+        front), changed in place.
+    threshold : torch.Tensor | float
+        Step size times the penalty's weight, broadcast against ``(..., 1, 1, K)``.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from mne_oivae.engine import shrink_components
+    >>> W = torch.tensor([[[3.0, 0.1]], [[4.0, 0.1]]])  # 2 groups, p = 1, K = 2
+    >>> shrink_components(W, 1.0)
+    >>> W  # component 0: norm 5 -> 4; component 1: norm 0.14 -> 0
+    tensor([[[2.4000, 0.0000]],
+    <BLANKLINE>
+            [[3.2000, 0.0000]]])
+    """
+    _soft_threshold(W, threshold, dim=(-3, -2))
+
+
+def _soft_threshold(W, threshold, dim):
     # not linalg.vector_norm: ten times slower on small CPU tensors
-    norms = W.square().sum(dim=-2, keepdim=True).sqrt_()
+    norms = W.square().sum(dim=dim, keepdim=True).sqrt_()
     factor = torch.clamp(1 - threshold / torch.clamp(norms, min=torch.finfo(W.dtype).tiny),
                          min=0)
     W.mul_(factor)
@@ -230,7 +282,8 @@ class Trainer:
              {"params": network.generator_parameters(),
               "weight_decay": 1 / config.prior_scale**2}],
             lr=config.lr, **_adam_implementation(X.device))
-        self.prox = ProximalAdam(network.W, config.lr)
+        self.prox = ProximalAdam(network.W, config.lr, n_replicas=self.n_replicas,
+                                 component_lasso=config.component_lasso)
         self.iteration = 0
         # one value per group of W, (R * G, 1, 1): W holds the replicas' groups in turn
         self._lam_tensor = torch.tensor(self.lams, dtype=torch.float64, device=X.device) \
@@ -488,7 +541,10 @@ class Trainer:
         """Append the epoch's terms to every replica's history."""
         with torch.no_grad():
             log_priors = self.network.log_prior_theta(self.config.prior_scale)
-        norms = self.network.group_norms().sum((-2, -1)).tolist()
+        columns = self.network.group_norms()
+        components = columns.square().sum(-2).sqrt()
+        norms = (columns.sum((-2, -1))
+                 + self.config.component_lasso * components.sum(-1)).tolist()
         for hist, (rec, kl), log_prior, lam, norm in zip(
                 histories, record.mean(0).tolist(), log_priors.tolist(), self.lams, norms):
             penalty = -lam * norm
