@@ -20,11 +20,10 @@ functions of it orthogonalised to it: dependent, linearly uncorrelated); the
 others with the default monotone couplings, which linear methods can group.
 There the affine ``MEG_REGIONS`` has nothing to find; run them with
 ``--preset MEG_REGIONS_DEEP`` (nonlinear generators; on ``"nonlinear: base"``,
-seeds 0-2, F1 0.913 against the best baseline's 0.718, seeds 3-5 0.889
-against 0.688; 6-10 minutes per seed on a shared 2-core machine, measured
-with eight restarts: sixteen double the refit's time, not the folds'; every
-nonlinear cell in the model page's "Where oi-VAE wins" and, for the last
-three, built after the recipe was fixed, "Cells added after the recipe was
+seeds 0-2, F1 0.967 against the best baseline's 0.718; 8-9 minutes per seed
+on a shared 2-core machine, two at a time; every nonlinear cell in the model
+page's "A penalty that prices a split", and from before the preset's
+component norm in "Where oi-VAE wins" and "Cells added after the recipe was
 fixed").
 
 Prints one row per cell (mean F1 over seeds, method by method), what each

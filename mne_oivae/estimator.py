@@ -66,9 +66,9 @@ class OIVAE(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
         ||W[:, :, j]||`` joins the group lasso (a hierarchical group lasso).
         The group lasso charges a network as much on two components as on
         one; this norm makes one component cheaper than two, and prunes whole
-        components. ``0`` (default): the paper's group lasso alone. Measured
-        on nonlinear networks in the model page's "A penalty that prices a
-        split"; :data:`~mne_oivae.presets.MEG_REGIONS_DEEP` does not use it.
+        components. ``0`` (default): the paper's group lasso alone.
+        :data:`~mne_oivae.presets.MEG_REGIONS_DEEP` uses 1 (measured in the
+        model page's "A penalty that prices a split").
     groups : GroupSpec | list of array-like of int | array-like, shape (n_features,) | None
         Feature groups: a :class:`~mne_oivae.GroupSpec` (the adapters'
         ``stc_to_groups(...).groups`` and ``load_cmu_trials(...).groups``), a

@@ -140,8 +140,8 @@ def test_deep_preset_beats_the_envelope_baselines_on_nonlinear_networks():
     "nonlinear: base" cell, but with Gaussian region noise instead of the
     source-space mixing), 2,000 time points, 20 epochs: ``MEG_REGIONS_DEEP`` at
     its fallback lam, one initialisation, against every baseline. Measured:
-    oi-VAE 0.88; envelope ICA 0.71, FastICA 0.69, AEC 0.54, SparsePCA 0.45,
-    FA 0.33, PCA 0.30.
+    oi-VAE 1.00 (0.88 before the preset's component norm); envelope ICA 0.71,
+    FastICA 0.69, AEC 0.54, SparsePCA 0.45, FA 0.33, PCA 0.30.
     """
     from mne_oivae.baselines import BASELINES, baseline_group_weights
     from mne_oivae.metrics import network_recovery_f1
@@ -162,9 +162,10 @@ def test_subsample_warmup_keeps_the_networks_on_many_rows():
     """The case above with 20,000 time points: the preset's subset first, then all rows.
 
     Measured (one initialisation, 16,000 training rows, 4,000 held out):
-    F1 0.89 and held-out -59.72 per observation; without the subsample
-    warm-up the same fit prunes more and scores 0.53 and -60.66 (seed 1:
-    0.96 against 0.70).
+    F1 0.96 and held-out -59.90 per observation; without the subsample
+    warm-up the same fit prunes every component (F1 0.00, -62.43, the null
+    model's score). Before the preset's component norm: 0.89 and -59.72
+    against 0.53 and -60.66.
     """
     from mne_oivae.metrics import network_recovery_f1
 

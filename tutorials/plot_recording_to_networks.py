@@ -293,7 +293,8 @@ print(f"report: {len(report.get_contents()[0])} sections, saved to "
 # generators of :data:`~mne_oivae.presets.MEG_REGIONS_DEEP` overfit these 424
 # observations (held-out score -183 at lam 0.1, the largest candidate, down to
 # -291 at 0.005, against -63.6 for the affine model above; no component pruned;
-# OIVAECV with the same four folds, seed 0), so this tutorial keeps the affine
+# OIVAECV with the same four folds, seed 0; measured before the preset's
+# component norm and lower lam path), so this tutorial keeps the affine
 # :data:`~mne_oivae.presets.MEG_REGIONS`. For networks
 # in the sense of the oi-VAE paper, use many epochs or continuous data
 # (:func:`mne.minimum_norm.apply_inverse_epochs` or ``apply_inverse_raw``),
