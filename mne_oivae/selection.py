@@ -5,7 +5,7 @@ import time
 from typing import NamedTuple
 
 import numpy as np
-from mne.utils import _check_option, _validate_type, logger, verbose
+from mne.utils import _check_option, _validate_type, logger, verbose, warn
 from sklearn.base import BaseEstimator, TransformerMixin, clone
 
 from ._docs import fill_doc
@@ -85,7 +85,8 @@ class OIVAECV(TransformerMixin, BaseEstimator):
     choices_ : dict
         The ``lam`` every rule chooses.
     lam_ : float
-        The chosen ``lam`` (``choices_[rule]``).
+        The chosen ``lam`` (``choices_[rule]``, unless its refit keeps no
+        component though its fold fits did; see the Notes).
     best_index_ : int
         Its index in ``lams_``.
     best_estimator_ : OIVAE
@@ -114,11 +115,22 @@ class OIVAECV(TransformerMixin, BaseEstimator):
     that keep components in every fold. A ``lam`` whose fits prune every
     component in some folds only is never chosen (unless no candidate keeps
     components in every fold): its mean score mixes the two kinds of fit, and
-    its refit on all the data may prune every component. Where
+    its refit on all the data may prune every component. A refit can still
+    come out empty where every fold fit kept components (the refit keeps the
+    best of ``n_init`` restarts on all the rows, the folds one restart each):
+    the empty map is then not what the scores chose, and the next smaller
+    candidate whose fold fits keep components is refitted instead, with a
+    warning (``lam_`` then differs from ``choices_[rule]``). Where
     the data hold nothing a model of this architecture can use, every lam
     scores alike (to a few thousandths of a nat): the plain one-SE rule then
     took the largest lam and returned an empty map, though nothing showed
     that the empty map explains the data better.
+    The path should bracket the highest held-out score. Where the largest
+    candidate keeps components and scores best, a larger ``lam`` may score
+    better still, and :meth:`fit` warns: with few effective samples (slow time
+    courses, short recordings) the deep generators overfit at every ``lam``
+    of a path tuned on other data (the physics page's slow MEG time
+    courses).
     ``benchmarks/network_grid.py`` measures the three rules on planted networks
     of varied number, overlap, length and noise.
 
@@ -193,9 +205,38 @@ class OIVAECV(TransformerMixin, BaseEstimator):
             self.lam_ = float(lams[self.best_index_])
             logger.info(f"Chosen lam = {self.lam_:.4g} (rule {self.rule!r}); all rules: "
                         + ", ".join(f"{k} {v:.4g}" for k, v in self.choices_.items()))
+            if len(lams) > 1 and _best_at_largest_lam(scores, n_active):
+                warn(f"The highest held-out score is at the largest candidate lam "
+                     f"({lams[0]:.4g}), whose fits keep components: a larger lam may "
+                     f"score better still. Add larger lams (e.g. {2 * lams[0]:.4g} and "
+                     f"{5 * lams[0]:.4g}) until the held-out score falls again.")
             self.best_estimator_, = fit_clones(template, X, [Setting(self.lam_)],
                                                validated=True)
+            self._refit_until_not_empty(template, X)
         return self
+
+    def _refit_until_not_empty(self, template, X):
+        """Step down the path while the refit prunes what every fold fit kept.
+
+        The refit (all rows, ``n_init`` restarts, the best kept) can prune every
+        component at a lam whose fold fits (one restart each) all kept some:
+        an empty map that the scores did not choose. The next smaller lam
+        whose fold fits keep components is refitted instead.
+        """
+        kept_in_folds = self.n_active_.min(axis=1) > 0
+        while (self.best_estimator_.active_components_.size == 0
+               and kept_in_folds[self.best_index_]):
+            smaller = np.flatnonzero(kept_in_folds[self.best_index_ + 1:])
+            if smaller.size == 0:
+                return
+            warn(f"The refit at the chosen lam {self.lam_:.4g} keeps no component, though "
+                 f"every fold fit at it kept some (at most {self.n_active_[self.best_index_].max()}"
+                 f"); refitting at the next smaller lam, "
+                 f"{self.lams_[self.best_index_ + 1 + smaller[0]]:.4g}.")
+            self.best_index_ += 1 + int(smaller[0])
+            self.lam_ = float(self.lams_[self.best_index_])
+            self.best_estimator_, = fit_clones(template, X, [Setting(self.lam_)],
+                                               validated=True)
 
     def _candidates(self):
         if self.lams is None:
@@ -380,6 +421,19 @@ def _choose(rule, scores, stability, n_active):
         se = _se(scores[best_alive])
         return int(alive[np.flatnonzero(mean[alive] >= mean[best_alive] - se)[0]])
     return int(alive[np.argmax(stability[alive])])
+
+
+def _best_at_largest_lam(scores, n_active):
+    """Whether the path stops too low: its largest lam keeps components and scores best.
+
+    Held-out likelihood usually rises as lam falls, until the model overfits;
+    where even the largest candidate is the best of those that keep components,
+    the best lam may lie above the path (few effective samples: slow, smooth
+    time courses, short recordings).
+    """
+    mean = scores.mean(axis=1)
+    alive = n_active.min(axis=1) > 0
+    return bool(alive[0] and mean[0] >= mean[alive].max())
 
 
 def _se(values):

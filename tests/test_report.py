@@ -63,6 +63,7 @@ def test_oivae_section_without_brains(model):
         assert f"{name} ({100 * share:.0f}%)" in table
 
 
+@pytest.mark.filterwarnings("ignore:The highest held-out score:RuntimeWarning")  # toy fits
 def test_oivaecv_section_with_flat_maps_and_files(search, grouped, src_ico3,  # noqa: F811
                                                   subjects_dir, tmp_path):  # noqa: F811
     report = add_oivae_to_report(_report(), search, grouped, title="cv",

@@ -7,7 +7,9 @@ from sklearn.model_selection import KFold, cross_val_score
 
 from mne_oivae import GroupSpec, NotFittedError, OIVAE, OIVAECV
 from mne_oivae.metrics import map_agreement
-from mne_oivae.selection import _choose
+from mne_oivae import selection
+from mne_oivae._pipeline import Setting
+from mne_oivae.selection import _best_at_largest_lam, _choose
 from mne_oivae.viz import plot_lam_selection
 
 
@@ -53,6 +55,7 @@ def test_path_scores_and_choice(selected):
     assert np.isfinite(cv.score(X[:40]))
 
 
+@pytest.mark.filterwarnings("ignore:The highest held-out score:RuntimeWarning")  # toy fits
 def test_verbose_controls_the_selection_log():
     X, groups, epochs = _three_factors(n_epochs=4)
     model = OIVAE(n_components=2, groups=groups, n_iter=20, batch_size=40, n_init=1,
@@ -108,6 +111,67 @@ def test_a_lam_that_prunes_everything_in_some_folds_only_is_not_chosen():
         assert _choose(rule, scores, stability, n_active) == 1
     # where no lam keeps components in every fold: the best mean
     assert _choose("one_se", scores, stability, np.array([[0, 20, 0], [0, 0, 20]])) == 0
+
+
+def test_warns_when_the_path_stops_below_the_best_lam():
+    # 60 rows, deep generators: every lam of the path overfits, the largest least
+    X, groups, epochs = _three_factors(n_epochs=6, n_times=10)
+    model = OIVAE(n_components=5, groups=groups, group_latent_dim=4, generator_hidden=(32,),
+                  prior_scale=100.0, n_iter=600, batch_size=60, n_init=1, random_state=0,
+                  verbose=False)
+    with pytest.warns(RuntimeWarning, match=r"largest candidate lam \(0.1\).*e.g. 0.2 and 0.5"):
+        cv = OIVAECV(model, lams=[0.1, 0.01], cv=3, n_importance=20,
+                     verbose=False).fit(X, epochs=epochs)
+    assert cv.cv_scores_[0].mean() > cv.cv_scores_[1].mean() + 5
+    assert (cv.n_active_[0] > 0).all()
+
+
+def test_best_at_largest_lam():
+    n_active = np.array([[3, 3], [4, 4], [5, 5]])
+    rising = np.array([[-5.0, -5.2], [-6.0, -6.1], [-7.0, -7.2]])
+    assert _best_at_largest_lam(rising, n_active)
+    assert not _best_at_largest_lam(rising[::-1], n_active)
+    # a largest lam that prunes everything in a fold bounds the path from above
+    assert not _best_at_largest_lam(rising, np.array([[0, 3], [4, 4], [5, 5]]))
+
+
+def _empty_first_refits(monkeypatch, n_empty):
+    """Make the first *n_empty* refits of OIVAECV prune every component.
+
+    As a refit can (the best of n_init restarts on all rows) where every fold
+    fit kept components. Returns the lams refitted, in order.
+    """
+    real, refits = selection.fit_clones, []
+
+    def fit_clones(template, X, settings, **kwargs):
+        if len(settings) == 1 and settings[0].rows is None:  # the refit
+            refits.append(settings[0].lam)
+            if len(refits) <= n_empty:
+                return real(template, X, [Setting(100.0)], **kwargs)  # prunes everything
+        return real(template, X, settings, **kwargs)
+
+    monkeypatch.setattr(selection, "fit_clones", fit_clones)
+    return refits
+
+
+def test_an_empty_refit_steps_down_the_path(monkeypatch):
+    X, groups, epochs = _three_factors()
+    model = OIVAE(n_components=5, groups=groups, n_iter=400, batch_size=120, n_init=1,
+                  random_state=0, verbose=False)
+    refits = _empty_first_refits(monkeypatch, 1)
+    with pytest.warns(RuntimeWarning, match=r"refit at the chosen lam 0.3 keeps no component, "
+                      r"though every fold fit at it kept some .*next smaller lam, 0.1"):
+        cv = OIVAECV(model, lams=[0.3, 0.1, 0.03], cv=3, rule="stability", n_importance=20,
+                     verbose=False).fit(X, epochs=epochs)
+    assert cv.choices_["stability"] == 0.3 and (cv.n_active_ > 0).all()
+    assert refits == [0.3, 0.1]
+    assert cv.lam_ == cv.best_estimator_.lam == cv.lams_[cv.best_index_] == 0.1
+    assert cv.active_components_.size > 0
+    # with no smaller candidate, the empty refit stands
+    monkeypatch.undo()
+    refits = _empty_first_refits(monkeypatch, 1)
+    cv = OIVAECV(model, lams=[0.1], cv=3, n_importance=20, verbose=False).fit(X, epochs=epochs)
+    assert refits == [0.1] and cv.active_components_.size == 0
 
 
 def test_works_with_sklearn_cross_validation(selected):
@@ -166,6 +230,7 @@ def test_plot_lam_selection(selected):
         plot_lam_selection(OIVAECV(), show=False)
 
 
+@pytest.mark.filterwarnings("ignore:The highest held-out score:RuntimeWarning")  # toy fits
 def test_choose_architecture_prefers_the_simpler_unless_beaten():
     """A richer candidate must beat the simpler one by one paired SE to be chosen."""
     from mne_oivae import choose_architecture
