@@ -28,7 +28,9 @@ which the pairs of regions of one network stand out from the other pairs by the
 mutual information of their ranks, 0.5 for nothing; in the true activity's
 features and in the estimates'), how often a network region's most dependent
 region is of its network (``_nearest_in_network``, the same information; 1 in
-truth), the leakage (mean |r| of the alpha envelopes of regions that share no
+truth), with ``--truth`` every method's F1 on the true activity's features
+(made as the cell makes the estimates', standardised; the envelope baselines on
+the true alpha-band activity), the leakage (mean |r| of the alpha envelopes of regions that share no
 network: in the true activity, and in the estimates without or with the
 correction), and the last line
 ``cells=<n> oivae_wins=<n> oivae_f1=<mean> best_baseline_f1=<mean>
@@ -46,7 +48,7 @@ cells, ``--jobs`` n needs about n times that.
 
 Run: ``python benchmarks/sensor_networks.py [--seeds 0 1 2] [--cells "meg env orth nonlinear"]
 [--jobs 2] [--lams-subset] [--n-epochs 75] [--outside-amplitude 1] [--method dSPM] [--lowpass 2]
-[--quick] [--preset MEG_REGIONS]``
+[--quick] [--preset MEG_REGIONS] [--truth]``
 """
 
 import argparse
@@ -60,7 +62,7 @@ import torch
 from joblib import Parallel, delayed
 from sklearn.metrics import roc_auc_score
 
-from mne_oivae import OIVAE, OIVAECV, presets, stc_to_groups
+from mne_oivae import OIVAE, OIVAECV, GroupSpec, presets, stc_to_groups
 from mne_oivae.baselines import BASELINES, baseline_group_weights
 from mne_oivae.datasets import simulate_recording
 from mne_oivae.metrics import network_recovery_f1
@@ -87,6 +89,7 @@ class CellResult(NamedTuple):
     nearest: tuple  # _nearest_in_network of the true features, of the estimated ones
     fit_s: float
     sim_s: float
+    truth_f1: dict | None  # with --truth: the methods' F1 on the true activity's features
 
 
 def run_recording(sensors, coupling, seed, cells, args):
@@ -110,35 +113,54 @@ def run_recording(sensors, coupling, seed, cells, args):
                                 lowpass=lowpass,
                                 decim=DECIM if features == "env" or lowpass else 1,
                                 verbose=False)
-        start = time.perf_counter()
-        model = OIVAECV(OIVAE(**args.settings, groups=grouped.groups, random_state=seed),
-                        lams=args.lams, cv=args.folds, verbose=False).fit(
-            grouped.X, epochs=grouped.epochs)
-        fit_s = time.perf_counter() - start
         if orth not in band_tcs:  # shared by the cells of this recording
             band_tcs[orth] = _band_limited(sim, orth)
         band_tc = band_tcs[orth]
-        weights = {"oivae": model.group_weights_}
-        for method in BASELINES:
-            X, epochs = ((band_tc, _epochs(sim))
-                         if method in ("envelope_ica", "aec") else (grouped.X, None))
-            weights[method] = baseline_group_weights(method, X, args.settings["n_components"],
-                                                     epochs=epochs, random_state=seed)
-        f1 = {m: network_recovery_f1(sim.true_sets, w, threshold=NETWORK_THRESHOLD)[0].mean()
-              for m, w in weights.items()}
+        f1, lam, fit_s = _method_f1(sim, grouped.X, grouped.epochs, band_tc, args, seed)
         f1["chance"] = _chance(sim.true_sets, len(sim.labels),
                                 args.settings["n_components"], seed)
         true_features = _true_features(sim, features, lowpass)
+        truth_f1 = None
+        if args.truth:  # the same methods on what the estimates estimate
+            standardized = (true_features - true_features.mean(0)) / true_features.std(0)
+            truth_f1, truth_lam, _ = _method_f1(
+                sim, standardized.astype(np.float32), grouped.epochs,
+                band_pass(sim.activity, 1.0 / sim.stcs[0].tstep, sim.band,
+                          epochs=_epochs(sim)), args, seed)
+            print(f"  true features: {cell}, seed {seed}, lam {truth_lam:.3g}: "
+                  + " ".join(f"{m} {v:.3f}" for m, v in truth_f1.items()), flush=True)
         information = [_rank_information(x) for x in (true_features, grouped.X)]
         visibility = tuple(_visibility(sim.true_sets, info) for info in information)
         nearest = tuple(_nearest_in_network(sim.true_sets, info) for info in information)
-        out[cell] = CellResult(f1, _leakage(sim, band_tc), visibility, nearest, fit_s, sim_s)
-        print(f"  done: {cell}, seed {seed}, lam {model.lam_:.3g}: "
+        out[cell] = CellResult(f1, _leakage(sim, band_tc), visibility, nearest, fit_s, sim_s,
+                               truth_f1)
+        print(f"  done: {cell}, seed {seed}, lam {lam:.3g}: "
               + " ".join(f"{m} {v:.3f}" for m, v in f1.items())
               + f", visible {visibility[0]:.2f} / {visibility[1]:.2f}, nearest "
               f"{nearest[0]:.2f} / {nearest[1]:.2f}, fit {fit_s:.0f} s",
               flush=True)
     return out
+
+
+def _method_f1(sim, X, epochs, band_tc, args, seed):
+    """F1 of oi-VAE (its lam chosen on *X*) and of every baseline; that lam; oi-VAE's seconds.
+
+    *band_tc*: the alpha-band time courses the envelope baselines start from.
+    """
+    start = time.perf_counter()
+    model = OIVAECV(OIVAE(**args.settings, groups=GroupSpec.from_sizes([1] * X.shape[1]),
+                          random_state=seed),
+                    lams=args.lams, cv=args.folds, verbose=False).fit(X, epochs=epochs)
+    fit_s = time.perf_counter() - start
+    weights = {"oivae": model.group_weights_}
+    for method in BASELINES:
+        data, data_epochs = ((band_tc, _epochs(sim))
+                             if method in ("envelope_ica", "aec") else (X, None))
+        weights[method] = baseline_group_weights(method, data, args.settings["n_components"],
+                                                 epochs=data_epochs, random_state=seed)
+    f1 = {m: network_recovery_f1(sim.true_sets, w, threshold=NETWORK_THRESHOLD)[0].mean()
+          for m, w in weights.items()}
+    return f1, model.lam_, fit_s
 
 
 def _band_limited(sim, orth):
@@ -259,6 +281,10 @@ def main(argv=None):
                         help="time-course cells: low-pass the label time courses at this "
                              "frequency in Hz (and keep every 5th sample), keeping the "
                              "slow activity below the rhythms (stc_to_groups' lowpass)")
+    parser.add_argument("--truth", action="store_true",
+                        help="also fit every method to the true activity's features (made "
+                             "as the cell makes the estimates', standardised): what the "
+                             "methods find where the physics hides nothing")
     parser.add_argument("--lams-subset", action="store_true",
                         help="every third of the preset's lams only (a cheaper search)")
     parser.add_argument("--preset", default=MEG_PRESETS[0], choices=MEG_PRESETS,
@@ -309,6 +335,11 @@ def main(argv=None):
               f"   {leak[0]:.3f} / {leak[1]:.3f}   "
               f"[{np.mean([r.fit_s for r in results]):.0f}, "
               f"{np.mean([r.sim_s for r in results]):.0f}]", flush=True)
+    if args.truth:
+        print("on the true features:")
+        for cell in args.cells:
+            row = np.array([[r.truth_f1[m] for m in METHODS] for r in merged[cell]]).mean(0)
+            print(f"{cell:<28}" + "".join(f"{v:13.3f}" for v in row))
     table = np.array(table)
     means = table.mean(axis=0)
     print(f"{'mean':<28}" + "".join(f"{v:13.3f}" for v in means))
