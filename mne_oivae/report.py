@@ -9,7 +9,7 @@ from ._docs import fill_doc
 from ._validation import check_int
 from .estimator import OIVAE
 from .results import fitted_weights, top_groups
-from .selection import OIVAECV
+from .selection import OIVAECV, chosen_lam_text
 from .source import GroupedSource, component_maps, save_component_maps
 from .viz import component_image, plot_group_weights, plot_lam_selection
 
@@ -131,8 +131,8 @@ def add_oivae_to_report(report, model, grouped=None, *, title="oi-VAE", n_region
     if isinstance(model, OIVAECV):
         fig = plot_lam_selection(model, show=False)
         report.add_figure(fig, "Choosing lam", caption=(
-            f"Held-out log-likelihood over {model.cv_scores_.shape[1]} folds; lam = "
-            f"{model.lam_:g} chosen by the {model.rule!r} rule."), **add)
+            f"Held-out log-likelihood over {model.cv_scores_.shape[1]} folds; chosen "
+            f"lam = {chosen_lam_text(model)}."), **add)
         _close(fig)
     report.add_html(_top_regions_table(estimator, n_regions), "Top regions",
                     **add)

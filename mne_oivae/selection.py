@@ -423,6 +423,14 @@ def _choose(rule, scores, stability, n_active):
     return int(alive[np.argmax(stability[alive])])
 
 
+def chosen_lam_text(search):
+    """The chosen lam of a fitted :class:`OIVAECV` and how it was chosen, for captions."""
+    text = f"{search.lam_:.3g} ({search.rule} rule"
+    if search.choices_[search.rule] != search.lam_:
+        text += f"; its {search.choices_[search.rule]:.3g} refitted with no component"
+    return text + ")"
+
+
 def _best_at_largest_lam(scores, n_active):
     """Whether the path stops too low: its largest lam keeps components and scores best.
 

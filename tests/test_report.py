@@ -79,7 +79,7 @@ def test_oivaecv_section_with_flat_maps_and_files(search, grouped, src_ico3,  # 
     assert maps_html.count("<img") == active.size  # one slider image per component
     for j in active:
         assert f"component {j}" in maps_html
-    assert f"lam = {search.lam_:g}" in section["Choosing lam"]
+    assert f"chosen lam = {search.lam_:.3g} ({search.rule} rule)" in section["Choosing lam"]
     # the files listed are the GIFTI maps of the chosen model
     lh = tmp_path / "nets-lh.func.gii"
     assert str(lh) in section["Map files"]

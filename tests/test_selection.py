@@ -9,7 +9,7 @@ from mne_oivae import GroupSpec, NotFittedError, OIVAE, OIVAECV
 from mne_oivae.metrics import map_agreement
 from mne_oivae import selection
 from mne_oivae._pipeline import Setting
-from mne_oivae.selection import _best_at_largest_lam, _choose
+from mne_oivae.selection import _best_at_largest_lam, _choose, chosen_lam_text
 from mne_oivae.viz import plot_lam_selection
 
 
@@ -167,6 +167,7 @@ def test_an_empty_refit_steps_down_the_path(monkeypatch):
     assert refits == [0.3, 0.1]
     assert cv.lam_ == cv.best_estimator_.lam == cv.lams_[cv.best_index_] == 0.1
     assert cv.active_components_.size > 0
+    assert chosen_lam_text(cv) == "0.1 (stability rule; its 0.3 refitted with no component)"
     # with no smaller candidate, the empty refit stands
     monkeypatch.undo()
     refits = _empty_first_refits(monkeypatch, 1)

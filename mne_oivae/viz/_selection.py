@@ -3,6 +3,7 @@
 import numpy as np
 
 from .._docs import fill_doc
+from ..selection import chosen_lam_text
 
 
 @fill_doc
@@ -40,7 +41,7 @@ def plot_lam_selection(model, *, axes=None, show=True):
     axes.errorbar(lams, mean, yerr=se, fmt="o-", color="C0", capsize=3,
                   label="held-out log p(x) (mean ± SE over folds)")
     axes.axvline(model.lam_, color="k", ls="--", lw=1,
-                 label=f"chosen lam = {model.lam_:.3g} ({model.rule})")
+                 label=f"chosen lam = {chosen_lam_text(model)}")
     axes.set(xscale="log", xlabel="lam", ylabel="held-out log p(x) per observation")
     twin = axes.twinx()
     twin.plot(lams, model.stability_, "s:", color="C1", label="map stability across folds")
