@@ -29,10 +29,10 @@ mutual information of their ranks, 0.5 for nothing; in the true activity's
 features and in the estimates'), how often a network region's most dependent
 region is of its network (``_nearest_in_network``, the same information; 1 in
 truth), with ``--truth`` every method's F1 on the true activity's features
-(made as the cell makes the estimates', standardised; the envelope baselines on
-the true alpha-band activity), the leakage (mean |r| of the alpha envelopes of regions that share no
-network: in the true activity, and in the estimates without or with the
-correction), and the last line
+(made as the cell makes the estimates', standardised; the envelope baselines
+on the true alpha-band activity), the leakage (mean |r| of the alpha
+envelopes of regions that share no network: in the true activity, and in the
+estimates without or with the correction), and the last line
 ``cells=<n> oivae_wins=<n> oivae_f1=<mean> best_baseline_f1=<mean>
 nonlinear_oivae_f1=<mean> nonlinear_best_baseline_f1=<mean>`` (a win: oi-VAE
 at or above every baseline in the cell; best baseline: the one with the best

@@ -229,11 +229,12 @@ class OIVAECV(TransformerMixin, BaseEstimator):
             smaller = np.flatnonzero(kept_in_folds[self.best_index_ + 1:])
             if smaller.size == 0:
                 return
+            next_index = self.best_index_ + 1 + int(smaller[0])
             warn(f"The refit at the chosen lam {self.lam_:.4g} keeps no component, though "
-                 f"every fold fit at it kept some (at most {self.n_active_[self.best_index_].max()}"
-                 f"); refitting at the next smaller lam, "
-                 f"{self.lams_[self.best_index_ + 1 + smaller[0]]:.4g}.")
-            self.best_index_ += 1 + int(smaller[0])
+                 f"every fold fit at it kept some (at most "
+                 f"{self.n_active_[self.best_index_].max()}); refitting at the next smaller "
+                 f"lam, {self.lams_[next_index]:.4g}.")
+            self.best_index_ = next_index
             self.lam_ = float(self.lams_[self.best_index_])
             self.best_estimator_, = fit_clones(template, X, [Setting(self.lam_)],
                                                validated=True)
