@@ -210,34 +210,31 @@ class OIVAECV(TransformerMixin, BaseEstimator):
                      f"({lams[0]:.4g}), whose fits keep components: a larger lam may "
                      f"score better still. Add larger lams (e.g. {2 * lams[0]:.4g} and "
                      f"{5 * lams[0]:.4g}) until the held-out score falls again.")
-            self.best_estimator_, = fit_clones(template, X, [Setting(self.lam_)],
-                                               validated=True)
-            self._refit_until_not_empty(template, X)
+            self._refit(template, X)
         return self
 
-    def _refit_until_not_empty(self, template, X):
-        """Step down the path while the refit prunes what every fold fit kept.
+    def _refit(self, template, X):
+        """Refit the chosen lam on all rows; step down the path if that prunes what folds kept.
 
-        The refit (all rows, ``n_init`` restarts, the best kept) can prune every
+        The refit (``n_init`` restarts, the best kept) can prune every
         component at a lam whose fold fits (one restart each) all kept some:
         an empty map that the scores did not choose. The next smaller lam
         whose fold fits keep components is refitted instead.
         """
-        kept_in_folds = self.n_active_.min(axis=1) > 0
-        while (self.best_estimator_.active_components_.size == 0
-               and kept_in_folds[self.best_index_]):
-            smaller = np.flatnonzero(kept_in_folds[self.best_index_ + 1:])
-            if smaller.size == 0:
-                return
-            next_index = self.best_index_ + 1 + int(smaller[0])
-            warn(f"The refit at the chosen lam {self.lam_:.4g} keeps no component, though "
-                 f"every fold fit at it kept some (at most "
-                 f"{self.n_active_[self.best_index_].max()}); refitting at the next smaller "
-                 f"lam, {self.lams_[next_index]:.4g}.")
-            self.best_index_ = next_index
-            self.lam_ = float(self.lams_[self.best_index_])
+        kept = _kept_in_every_fold(self.n_active_)
+        for index in [self.best_index_, *np.flatnonzero(kept[self.best_index_ + 1:])
+                      + self.best_index_ + 1]:
+            if index != self.best_index_:
+                warn(f"The refit at the chosen lam {self.lam_:.4g} keeps no component, "
+                     f"though every fold fit at it kept some (at most "
+                     f"{self.n_active_[self.best_index_].max()}); refitting at the next "
+                     f"smaller lam, {self.lams_[index]:.4g}.")
+            self.best_index_ = int(index)
+            self.lam_ = float(self.lams_[index])
             self.best_estimator_, = fit_clones(template, X, [Setting(self.lam_)],
                                                validated=True)
+            if self.best_estimator_.active_components_.size or not kept[index]:
+                return
 
     def _candidates(self):
         if self.lams is None:
@@ -407,7 +404,7 @@ def _choose(rule, scores, stability, n_active):
     components in every fold, the best mean is chosen.
     """
     mean = scores.mean(axis=1)
-    alive = np.flatnonzero(n_active.min(axis=1) > 0)
+    alive = np.flatnonzero(_kept_in_every_fold(n_active))
     if alive.size == 0:
         return int(np.argmax(mean))
     best_alive = int(alive[np.argmax(mean[alive])])
@@ -440,9 +437,13 @@ def _best_at_largest_lam(scores, n_active):
     the best lam may lie above the path (few effective samples: slow, smooth
     time courses, short recordings).
     """
-    mean = scores.mean(axis=1)
-    alive = n_active.min(axis=1) > 0
-    return bool(alive[0] and mean[0] >= mean[alive].max())
+    return bool(_kept_in_every_fold(n_active)[0]
+                and _choose("max", scores, None, n_active) == 0)
+
+
+def _kept_in_every_fold(n_active):
+    """Which candidates' fold fits all keep at least one component."""
+    return n_active.min(axis=1) > 0
 
 
 def _se(values):
