@@ -120,6 +120,23 @@ def test_simulated_recording(sim):
     np.testing.assert_array_equal(orth.epochs, np.repeat([0, 1, 2], 80))
 
 
+def test_projection_is_simulate_raws_for_a_still_head(sim):
+    from mne_oivae.datasets._sensor_networks import _project
+
+    fixed = mne.convert_forward_solution(sim.fwd, surf_ori=True, force_fixed=True,
+                                         use_cps=True, verbose=False)
+    simulator = mne.simulation.SourceSimulator(sim.src, tstep=1.0 / 100)
+    waveforms = np.random.default_rng(0).standard_normal((3, 2500)) * 1e-9
+    for label, waveform in zip(sim.labels[:3], waveforms):  # 2,500 samples: three chunks
+        simulator.add_data(label, waveform, np.array([[0, 0, 1]]))
+    info = sim.raw.info
+    expected = mne.simulation.simulate_raw(info, simulator, forward=fixed, verbose=False)
+    raw = _project(simulator, fixed, info)
+    assert raw.ch_names == expected.ch_names and raw.n_times == 2500
+    scale = np.abs(expected.get_data()).max()
+    np.testing.assert_allclose(raw.get_data(), expected.get_data(), rtol=0, atol=1e-9 * scale)
+
+
 def test_modulation_sets_how_envelopes_follow_the_drive(subjects_dir, data_path,  # noqa: F811
                                                          cache_dir, sim):
     from mne_oivae.source import amplitude_envelope
