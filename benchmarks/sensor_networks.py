@@ -44,7 +44,7 @@ several minutes more). Needs fsaverage with the HCP-MMP1 annotations in a
 writable subjects directory (``--subjects-dir`` or ``SUBJECTS_DIR``) and the
 sample recording's files (``--data-path``, else found or downloaded). An MEG
 recording of 75 epochs takes about 2 GB of memory at its peak and 40 s to
-simulate and invert (on 2 cores); its source estimates grow with ``--n-epochs``.
+simulate and invert (one thread); its source estimates grow with ``--n-epochs``.
 
 Run: ``python benchmarks/sensor_networks.py [--seeds 0 1 2] [--cells "meg env orth nonlinear"]
 [--jobs 2] [--lams-subset] [--n-epochs 75] [--outside-amplitude 1] [--method dSPM] [--lowpass 2]
