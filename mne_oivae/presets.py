@@ -136,10 +136,11 @@ MEG_REGIONS_DEEP = {"n_components": 20, "lam": 0.01, "group_latent_dim": 4,
 #: norm, at 0.1 about one network survives, at 0.01 all four); with the
 #: component norm the path is one step lower than it was (0.1-0.005), and the
 #: one-SE rule chose 0.005-0.02 on every region-level nonlinear cell measured.
-#: On slow (2 Hz) MEG time courses the held-out score is best at 0.05, the
-#: path's top, and :class:`~mne_oivae.OIVAECV` warns so; lams up to 0.5 did not
-#: map the networks better there (physics page, "The same methods on the true
-#: activity").
+#: On slow (2 Hz) MEG time courses of 5 minutes the held-out score is best at
+#: 0.05, the path's top, and :class:`~mne_oivae.OIVAECV` warns so; lams up to
+#: 0.5 did not map the networks better there (physics page, "The same methods
+#: on the true activity"). On 10 and 20 minutes the one-SE rule took 0.02 in
+#: seven of twelve selections and 0.005 in one (physics page, "Longer recordings").
 MEG_REGIONS_DEEP_LAMS = (0.05, 0.02, 0.01, 0.005, 0.002)
 
 #: The reference implementation's motion-capture model (Sec. 6.2), for data from
