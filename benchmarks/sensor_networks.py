@@ -104,7 +104,8 @@ def run_recording(sensors, coupling, seed, cells, args):
                              random_state=seed, verbose=False)
     sim_s = time.perf_counter() - start
     out, band_tcs = {}, {}
-    true_band_tc = None  # with --truth: the true alpha-band activity, shared by the cells
+    true_band_tc = (band_pass(sim.activity, 1.0 / sim.stcs[0].tstep, sim.band,
+                              epochs=_epochs(sim)) if args.truth else None)
     for cell in cells:
         _, features, leakage, _ = cell.split()
         orth = leakage == "orth"
@@ -124,9 +125,6 @@ def run_recording(sensors, coupling, seed, cells, args):
         truth_f1 = None
         if args.truth:  # the same methods on what the estimates estimate
             standardized = (true_features - true_features.mean(0)) / true_features.std(0)
-            if true_band_tc is None:
-                true_band_tc = band_pass(sim.activity, 1.0 / sim.stcs[0].tstep, sim.band,
-                                         epochs=_epochs(sim))
             truth_f1, truth_lam, _ = _method_f1(sim, standardized.astype(np.float32),
                                                 grouped.epochs, true_band_tc, args, seed)
             print(f"  true features: {cell}, seed {seed}, lam {truth_lam:.3g}: "

@@ -222,8 +222,8 @@ class OIVAECV(TransformerMixin, BaseEstimator):
         whose fold fits keep components is refitted instead.
         """
         kept = _kept_in_every_fold(self.n_active_)
-        smaller = np.flatnonzero(kept)
-        for index in [self.best_index_, *smaller[smaller > self.best_index_]]:
+        keeping = np.flatnonzero(kept)
+        for index in [self.best_index_, *keeping[keeping > self.best_index_]]:
             if index != self.best_index_:
                 warn(f"The refit at the chosen lam {self.lam_:.4g} keeps no component, "
                      f"though every fold fit at it kept some (at most "
